@@ -46,8 +46,10 @@ class Validator {
   Validator(const Validator&) = delete;
   Validator& operator=(const Validator&) = delete;
 
-  // Every violation found (not only the first), in a deterministic order: the schema's keyword order,
-  // properties in the order the schema declares them, array items by index. Empty means valid.
+  // Every violation found (not only the first), in a deterministic order: a type mismatch alone (other
+  // keywords would repeat it), else value keywords, then array items by index / object members by key
+  // (nlohmann::json keeps keys sorted), then allOf/anyOf/oneOf/not/if. Empty means valid.
+  // `root` names the instance in paths: "arguments", "arguments.techniques[2]", "arguments[\"odd key\"]".
   std::vector<ValidationError> validate(const nlohmann::json& instance,
                                         std::string_view root = "arguments") const;
 
