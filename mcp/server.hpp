@@ -60,9 +60,10 @@ class ToolContext {
   const std::string& protocol_version() const noexcept;
   ServerSession& session() noexcept { return *session_; }
 
- private:
-  friend class ServerSession;
+  // Built by the session for each handler call.
   ToolContext(ServerSession& session, RequestContext& request) : session_(&session), request_(&request) {}
+
+ private:
   ServerSession* session_;
   RequestContext* request_;
 };

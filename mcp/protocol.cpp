@@ -1,0 +1,648 @@
+#include "mcp/protocol.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "mcp/log.hpp"
+
+namespace lh::mcp {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+const Json& empty_object() {
+  static const Json value = Json::object();
+  return value;
+}
+
+std::string describe_id(const Json& id) { return id.is_string() ? id.get<std::string>() : id.dump(); }
+}  // namespace
+
+struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
+  struct Pending {
+    std::string method;
+    ResponseCallback done;
+    ProgressCallback on_progress;
+    std::optional<double> last_progress;
+    Clock::time_point deadline;
+    std::optional<Clock::time_point> hard_deadline;
+    std::chrono::milliseconds timeout{};
+    bool reset_on_progress = false;
+    std::optional<Json> related;
+  };
+
+  struct Running {
+    std::stop_source stop;
+    bool cancelled = false;  // by the peer: no response may be sent
+  };
+
+  explicit Core(ProtocolOptions opts) : options(std::move(opts)) {
+    pool = options.pool ? options.pool
+                        : std::make_shared<WorkerPool>(options.worker_threads, options.max_worker_threads);
+  }
+
+  ProtocolOptions options;
+  std::shared_ptr<WorkerPool> pool;
+  std::shared_ptr<Transport> transport;
+
+  std::shared_mutex handlers_mutex;
+  std::unordered_map<std::string, std::shared_ptr<const RequestHandler>> request_handlers;
+  std::unordered_map<std::string, std::shared_ptr<const NotificationHandler>> notification_handlers;
+  std::function<std::optional<McpError>(const std::string&)> gate;
+  std::function<void()> close_handler;
+  std::function<void(const std::string&)> error_handler;
+
+  // Outgoing requests.
+  std::mutex out_mutex;
+  std::condition_variable timer_wake;
+  std::int64_t next_id = 1;
+  std::unordered_map<std::int64_t, Pending> pending;
+  std::set<std::pair<Clock::time_point, std::int64_t>> deadlines;
+  std::thread timer;
+  bool timer_stop = false;
+
+  // Incoming requests.
+  std::mutex in_mutex;
+  std::condition_variable in_idle;
+  std::unordered_map<std::string, std::shared_ptr<Running>> running;
+  std::size_t in_flight = 0;
+
+  std::atomic<bool> closed{false};
+  std::atomic<bool> close_done{false};
+
+  static thread_local const Core* current_task_core;
+
+  // ---------------------------------------------------------------- sending
+
+  bool send(const Json& message, const SendOptions& send_options) {
+    if (closed.load(std::memory_order_acquire) || !transport) return false;
+    try {
+      transport->send(message, send_options);
+      return true;
+    } catch (const TransportError& e) {
+      log::debug(options.name, "send failed: {}", e.what());
+      return false;
+    }
+  }
+
+  void report_error(const std::string& text) {
+    log::warn(options.name, "{}", text);
+    std::function<void(const std::string&)> handler;
+    {
+      std::shared_lock lock(handlers_mutex);
+      handler = error_handler;
+    }
+    if (handler) handler(text);
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  void on_message(Json message) {
+    MessageCheck check = inspect_message(message);
+    switch (check.kind) {
+      case MessageKind::request:
+        handle_request(std::move(message), std::move(check.id));
+        return;
+      case MessageKind::notification:
+        handle_notification(message);
+        return;
+      case MessageKind::response:
+      case MessageKind::error:
+        handle_response(message, check);
+        return;
+      case MessageKind::invalid:
+        report_error(fmt::format("invalid message: {}", check.problem));
+        send(make_error(check.id, error_code::invalid_request,
+                        fmt::format("{}: {}", standard_message(error_code::invalid_request), check.problem)),
+             SendOptions{check.id.is_null() ? std::nullopt : std::optional<Json>(check.id)});
+        return;
+    }
+  }
+
+  void reply_error(const Json& id, int code, std::string text) {
+    send(make_error(id, code, std::move(text)), SendOptions{id});
+  }
+
+  void handle_request(Json message, Json id) {
+    const std::string& method = message["method"].get_ref<const std::string&>();
+    if (method == "ping") {
+      send(make_result(id, Json::object()), SendOptions{id});
+      return;
+    }
+    std::shared_ptr<const RequestHandler> handler;
+    std::function<std::optional<McpError>(const std::string&)> gate_copy;
+    {
+      std::shared_lock lock(handlers_mutex);
+      if (auto it = request_handlers.find(method); it != request_handlers.end()) handler = it->second;
+      gate_copy = gate;
+    }
+    if (gate_copy) {
+      if (auto refusal = gate_copy(method)) {
+        send(make_error(id, *refusal), SendOptions{id});
+        return;
+      }
+    }
+    if (!handler) {
+      reply_error(id, error_code::method_not_found,
+                  fmt::format("{}: {}", standard_message(error_code::method_not_found), method));
+      return;
+    }
+    auto entry = std::make_shared<Running>();
+    std::string key = id_key(id);
+    {
+      std::lock_guard lock(in_mutex);
+      if (closed.load()) return;
+      if (!running.emplace(key, entry).second) {
+        reply_error(id, error_code::invalid_request,
+                    fmt::format("{}: request id {} is already in use", standard_message(error_code::invalid_request),
+                                describe_id(id)));
+        return;
+      }
+      ++in_flight;
+    }
+    pool->post([self = shared_from_this(), handler = std::move(handler), entry = std::move(entry),
+                key = std::move(key), message = std::move(message), id = std::move(id)]() mutable {
+      self->run_request(*handler, *entry, key, message, id);
+    });
+  }
+
+  void run_request(const RequestHandler& handler, Running& entry, const std::string& key, Json& message,
+                   const Json& id) {
+    current_task_core = this;
+    std::optional<Json> response;
+    if (!entry.stop.stop_requested()) {
+      auto params_it = message.find("params");
+      const Json& params = params_it != message.end() ? *params_it : empty_object();
+      Json meta;
+      if (params.is_object()) {
+        if (auto meta_it = params.find("_meta"); meta_it != params.end()) meta = *meta_it;
+      }
+      RequestContext context(*owner_handle(), id, message["method"].get<std::string>(), entry.stop.get_token(),
+                             std::move(meta));
+      try {
+        response = make_result(id, handler(params, context));
+      } catch (const McpError& e) {
+        response = make_error(id, e);
+      } catch (const std::exception& e) {
+        response = make_error(id, error_code::internal_error,
+                              fmt::format("{}: {}", standard_message(error_code::internal_error), e.what()));
+      } catch (...) {
+        response = make_error(id, error_code::internal_error,
+                              std::string(standard_message(error_code::internal_error)));
+      }
+      context.finished_ = true;
+    }
+    bool cancelled = false;
+    {
+      std::lock_guard lock(in_mutex);
+      cancelled = entry.cancelled;
+      running.erase(key);
+    }
+    // A request the peer cancelled gets no response at all.
+    if (!cancelled && response) send(*response, SendOptions{id});
+    current_task_core = nullptr;
+    {
+      std::lock_guard lock(in_mutex);
+      --in_flight;
+    }
+    in_idle.notify_all();
+  }
+
+  void handle_notification(const Json& message) {
+    const std::string& method = message["method"].get_ref<const std::string&>();
+    auto params_it = message.find("params");
+    const Json& params = params_it != message.end() ? *params_it : empty_object();
+    if (method == "notifications/cancelled") {
+      on_cancelled(params);
+      return;
+    }
+    if (method == "notifications/progress") {
+      on_progress(params);
+      return;
+    }
+    std::shared_ptr<const NotificationHandler> handler;
+    {
+      std::shared_lock lock(handlers_mutex);
+      if (auto it = notification_handlers.find(method); it != notification_handlers.end()) handler = it->second;
+    }
+    if (!handler) {
+      log::debug(options.name, "no handler for notification {}", method);
+      return;
+    }
+    try {
+      (*handler)(params);
+    } catch (const std::exception& e) {
+      log::warn(options.name, "notification handler for {} threw: {}", method, e.what());
+    }
+  }
+
+  void on_cancelled(const Json& params) {
+    if (!params.is_object()) return;
+    auto id_it = params.find("requestId");
+    if (id_it == params.end() || !is_valid_id(*id_it)) return;
+    std::shared_ptr<Running> entry;
+    {
+      std::lock_guard lock(in_mutex);
+      auto it = running.find(id_key(*id_it));
+      if (it == running.end()) return;  // unknown or already finished: ignored, as the spec asks
+      entry = it->second;
+      entry->cancelled = true;
+    }
+    std::string reason;
+    if (auto r = params.find("reason"); r != params.end() && r->is_string()) reason = r->get<std::string>();
+    log::debug(options.name, "request {} cancelled by peer{}{}", describe_id(*id_it), reason.empty() ? "" : ": ",
+               reason);
+    entry->stop.request_stop();
+  }
+
+  void on_progress(const Json& params) {
+    if (!params.is_object()) return;
+    auto token = params.find("progressToken");
+    auto value = params.find("progress");
+    if (token == params.end() || !token->is_number_integer() || value == params.end() || !value->is_number()) {
+      log::debug(options.name, "ignored progress notification without a usable token/progress");
+      return;
+    }
+    Progress progress;
+    progress.progress = value->get<double>();
+    if (auto total = params.find("total"); total != params.end() && total->is_number()) {
+      progress.total = total->get<double>();
+    }
+    if (auto text = params.find("message"); text != params.end() && text->is_string()) {
+      progress.message = text->get<std::string>();
+    }
+    ProgressCallback callback;
+    {
+      std::lock_guard lock(out_mutex);
+      auto it = pending.find(token->get<std::int64_t>());
+      if (it == pending.end() || !it->second.on_progress) return;
+      Pending& entry = it->second;
+      if (entry.last_progress && progress.progress <= *entry.last_progress) {
+        log::debug(options.name, "ignored non-increasing progress {} for request {}", progress.progress, it->first);
+        return;
+      }
+      entry.last_progress = progress.progress;
+      if (entry.reset_on_progress) {
+        auto next = Clock::now() + entry.timeout;
+        if (entry.hard_deadline && next > *entry.hard_deadline) next = *entry.hard_deadline;
+        deadlines.erase({entry.deadline, it->first});
+        entry.deadline = next;
+        deadlines.emplace(next, it->first);
+      }
+      callback = entry.on_progress;
+    }
+    try {
+      callback(progress);
+    } catch (const std::exception& e) {
+      log::warn(options.name, "progress callback threw: {}", e.what());
+    }
+  }
+
+  void handle_response(Json& message, const MessageCheck& check) {
+    if (!check.id.is_number_integer()) {
+      if (check.kind == MessageKind::error) {
+        report_error(fmt::format("peer reported an error without a request: {}", message["error"].dump()));
+      } else {
+        report_error(fmt::format("response with an id we never used: {}", check.id.dump()));
+      }
+      return;
+    }
+    auto entry = take_pending(check.id.get<std::int64_t>());
+    if (!entry) {
+      log::debug(options.name, "response to unknown or finished request {}", check.id.dump());
+      return;
+    }
+    if (check.kind == MessageKind::error) {
+      McpError error = McpError::from_json(message["error"]);
+      entry->done(nullptr, &error);
+    } else {
+      // The message is ours (moved in by on_message): hand the result over without a copy.
+      entry->done(&message["result"], nullptr);
+    }
+  }
+
+  std::optional<Pending> take_pending(std::int64_t id) {
+    std::lock_guard lock(out_mutex);
+    auto it = pending.find(id);
+    if (it == pending.end()) return std::nullopt;
+    Pending entry = std::move(it->second);
+    deadlines.erase({entry.deadline, id});
+    pending.erase(it);
+    return entry;
+  }
+
+  // ---------------------------------------------------------------- outgoing
+
+  Json start_request(std::string_view method, Json params, const RequestOptions& request_options,
+                     ResponseCallback done) {
+    std::int64_t id = 0;
+    {
+      std::lock_guard lock(out_mutex);
+      id = next_id++;
+    }
+    if (closed.load(std::memory_order_acquire)) {
+      McpError error(error_code::connection_closed,
+                     fmt::format("Connection closed: cannot send {} request", method), Json{{"sent", false}});
+      done(nullptr, &error);
+      return id;
+    }
+    if (request_options.on_progress) {
+      if (params.is_null()) params = Json::object();
+      if (params.is_object()) params["_meta"]["progressToken"] = id;
+    }
+    Pending entry;
+    entry.method = std::string(method);
+    entry.done = std::move(done);
+    entry.on_progress = request_options.on_progress;
+    entry.timeout = request_options.timeout;
+    entry.reset_on_progress = request_options.reset_timeout_on_progress;
+    entry.related = request_options.related_request_id;
+    const auto now = Clock::now();
+    entry.deadline = now + request_options.timeout;
+    if (request_options.max_total_timeout) {
+      entry.hard_deadline = now + *request_options.max_total_timeout;
+      if (*entry.hard_deadline < entry.deadline) entry.deadline = *entry.hard_deadline;
+    }
+    bool wake_timer = false;
+    {
+      std::lock_guard lock(out_mutex);
+      wake_timer = deadlines.empty() || entry.deadline < deadlines.begin()->first;
+      deadlines.emplace(entry.deadline, id);
+      pending.emplace(id, std::move(entry));
+      if (!timer.joinable() && !timer_stop) {
+        timer = std::thread([self = shared_from_this()] { self->run_timer(); });
+      }
+    }
+    if (wake_timer) timer_wake.notify_all();
+    SendOptions send_options{request_options.related_request_id};
+    if (!send(make_request(id, method, std::move(params)), send_options)) {
+      if (auto failed = take_pending(id)) {
+        McpError error(error_code::connection_closed,
+                       fmt::format("Connection closed: cannot send {} request", failed->method),
+                       Json{{"sent", false}});
+        failed->done(nullptr, &error);
+      }
+    }
+    return id;
+  }
+
+  void cancel_outgoing(std::int64_t id, const std::string& reason, int code, std::string text) {
+    auto entry = take_pending(id);
+    if (!entry) return;
+    send(make_notification("notifications/cancelled", Json{{"requestId", id}, {"reason", reason}}),
+         SendOptions{entry->related});
+    McpError error(code, std::move(text));
+    entry->done(nullptr, &error);
+  }
+
+  void run_timer() {
+    std::unique_lock lock(out_mutex);
+    while (!timer_stop) {
+      if (deadlines.empty()) {
+        timer_wake.wait(lock);
+        continue;
+      }
+      const auto next = deadlines.begin()->first;
+      if (Clock::now() < next) {
+        timer_wake.wait_until(lock, next);
+        continue;
+      }
+      const std::int64_t id = deadlines.begin()->second;
+      auto it = pending.find(id);
+      const std::string method = it != pending.end() ? it->second.method : std::string();
+      const auto timeout = it != pending.end() ? it->second.timeout : std::chrono::milliseconds(0);
+      lock.unlock();
+      cancel_outgoing(id, "timeout", error_code::request_timeout,
+                      fmt::format("Request timed out: no response to {} within {} ms", method, timeout.count()));
+      lock.lock();
+      // cancel_outgoing removes the entry; guard against a stale deadline left behind.
+      if (!deadlines.empty() && deadlines.begin()->second == id && !pending.count(id)) deadlines.erase(deadlines.begin());
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  void on_transport_closed() {
+    closed.store(true, std::memory_order_release);
+    if (close_done.exchange(true)) return;
+    std::unordered_map<std::int64_t, Pending> failed;
+    {
+      std::lock_guard lock(out_mutex);
+      failed.swap(pending);
+      deadlines.clear();
+    }
+    for (auto& [id, entry] : failed) {
+      McpError error(error_code::connection_closed,
+                     fmt::format("Connection closed: no response to {} request (id {})", entry.method, id));
+      entry.done(nullptr, &error);
+    }
+    {
+      std::lock_guard lock(in_mutex);
+      for (auto& [key, entry] : running) entry->stop.request_stop();
+    }
+    std::function<void()> handler;
+    {
+      std::shared_lock lock(handlers_mutex);
+      handler = close_handler;
+    }
+    if (handler) handler();
+  }
+
+  void shutdown() {
+    closed.store(true, std::memory_order_release);
+    if (transport) transport->close();
+    on_transport_closed();
+    {
+      std::unique_lock lock(in_mutex);
+      for (auto& [key, entry] : running) entry->stop.request_stop();
+      const std::size_t self = current_task_core == this ? 1 : 0;
+      in_idle.wait(lock, [&] { return in_flight <= self; });
+    }
+    std::thread timer_thread;
+    {
+      std::lock_guard lock(out_mutex);
+      timer_stop = true;
+      timer_thread = std::move(timer);
+    }
+    timer_wake.notify_all();
+    if (timer_thread.joinable()) {
+      if (timer_thread.get_id() == std::this_thread::get_id()) {
+        timer_thread.detach();
+      } else {
+        timer_thread.join();
+      }
+    }
+  }
+
+  // The RequestContext API hands out a Protocol&; the Core keeps a back pointer to its handle.
+  Protocol* owner = nullptr;
+  Protocol* owner_handle() const { return owner; }
+};
+
+thread_local const Protocol::Core* Protocol::Core::current_task_core = nullptr;
+
+// ------------------------------------------------------------------ RequestContext
+
+RequestContext::RequestContext(Protocol& protocol, Json id, std::string method, std::stop_token stop, Json meta)
+    : protocol_(&protocol), id_(std::move(id)), method_(std::move(method)), stop_(std::move(stop)),
+      meta_(std::move(meta)) {
+  if (meta_.is_object()) {
+    if (auto token = meta_.find("progressToken"); token != meta_.end() && is_valid_id(*token)) {
+      progress_token_ = *token;
+    }
+  }
+}
+
+bool RequestContext::progress(double progress, std::optional<double> total, std::optional<std::string> message) {
+  if (!progress_token_ || finished_) return false;
+  if (last_progress_ && progress <= *last_progress_) {
+    log::warn("mcp", "progress {} for request {} dropped: progress must increase (last {})", progress,
+              describe_id(id_), *last_progress_);
+    return false;
+  }
+  last_progress_ = progress;
+  Json params = {{"progressToken", *progress_token_}, {"progress", progress}};
+  if (total) params["total"] = *total;
+  if (message) params["message"] = std::move(*message);
+  try {
+    protocol_->notify("notifications/progress", std::move(params), SendOptions{id_});
+  } catch (const TransportError&) {
+    return false;
+  }
+  return true;
+}
+
+void RequestContext::notify(std::string_view method, Json params) {
+  protocol_->notify(method, std::move(params), SendOptions{id_});
+}
+
+Json RequestContext::request(std::string_view method, Json params, std::chrono::milliseconds timeout) {
+  RequestOptions request_options;
+  request_options.timeout = timeout;
+  request_options.cancel = stop_;
+  request_options.related_request_id = id_;
+  return protocol_->request(method, std::move(params), request_options);
+}
+
+// ------------------------------------------------------------------ Protocol
+
+Protocol::Protocol(ProtocolOptions options) : core_(std::make_shared<Core>(std::move(options))) {
+  core_->owner = this;
+}
+
+Protocol::~Protocol() { core_->shutdown(); }
+
+void Protocol::set_request_handler(std::string method, RequestHandler handler) {
+  std::unique_lock lock(core_->handlers_mutex);
+  core_->request_handlers[std::move(method)] = std::make_shared<const RequestHandler>(std::move(handler));
+}
+
+void Protocol::set_notification_handler(std::string method, NotificationHandler handler) {
+  std::unique_lock lock(core_->handlers_mutex);
+  core_->notification_handlers[std::move(method)] =
+      std::make_shared<const NotificationHandler>(std::move(handler));
+}
+
+void Protocol::set_request_gate(std::function<std::optional<McpError>(const std::string& method)> gate) {
+  std::unique_lock lock(core_->handlers_mutex);
+  core_->gate = std::move(gate);
+}
+
+void Protocol::set_close_handler(std::function<void()> handler) {
+  std::unique_lock lock(core_->handlers_mutex);
+  core_->close_handler = std::move(handler);
+}
+
+void Protocol::set_error_handler(std::function<void(const std::string&)> handler) {
+  std::unique_lock lock(core_->handlers_mutex);
+  core_->error_handler = std::move(handler);
+}
+
+void Protocol::connect(std::shared_ptr<Transport> transport) {
+  if (core_->transport) throw std::logic_error("Protocol::connect called twice");
+  core_->transport = std::move(transport);
+  std::weak_ptr<Core> weak = core_;
+  Transport::Handlers handlers;
+  handlers.on_message = [weak](Json message) {
+    if (auto core = weak.lock()) core->on_message(std::move(message));
+  };
+  handlers.on_error = [weak](const std::string& error) {
+    if (auto core = weak.lock()) core->report_error(fmt::format("transport: {}", error));
+  };
+  handlers.on_close = [weak] {
+    if (auto core = weak.lock()) core->on_transport_closed();
+  };
+  core_->transport->start(std::move(handlers));
+}
+
+Json Protocol::request(std::string_view method, Json params, const RequestOptions& options) {
+  struct Waiter {
+    std::mutex mutex;
+    std::condition_variable_any ready;
+    bool done = false;
+    Json result;
+    std::optional<McpError> error;
+  };
+  auto waiter = std::make_shared<Waiter>();
+  const Json id = core_->start_request(method, std::move(params), options, [waiter](Json* result, McpError* error) {
+    {
+      std::lock_guard lock(waiter->mutex);
+      if (result) {
+        waiter->result = std::move(*result);
+      } else {
+        waiter->error = std::move(*error);
+      }
+      waiter->done = true;
+    }
+    waiter->ready.notify_all();
+  });
+  std::unique_lock lock(waiter->mutex);
+  if (options.cancel.stop_possible()) {
+    waiter->ready.wait(lock, options.cancel, [&] { return waiter->done; });
+    if (!waiter->done) {
+      lock.unlock();
+      core_->cancel_outgoing(id.get<std::int64_t>(), "cancelled by the caller", error_code::request_cancelled,
+                             fmt::format("Request cancelled: {}", method));
+      lock.lock();
+    }
+  }
+  waiter->ready.wait(lock, [&] { return waiter->done; });
+  if (waiter->error) throw std::move(*waiter->error);
+  return std::move(waiter->result);
+}
+
+Json Protocol::request_async(std::string_view method, Json params, const RequestOptions& options,
+                             ResponseCallback done) {
+  return core_->start_request(method, std::move(params), options, std::move(done));
+}
+
+void Protocol::cancel(const Json& request_id, std::string reason) {
+  if (!request_id.is_number_integer()) return;
+  core_->cancel_outgoing(request_id.get<std::int64_t>(), reason, error_code::request_cancelled,
+                         fmt::format("Request cancelled: {}", reason));
+}
+
+void Protocol::notify(std::string_view method, Json params, const SendOptions& options) {
+  if (core_->closed.load(std::memory_order_acquire) || !core_->transport) {
+    throw TransportError(fmt::format("connection closed: cannot send {}", method));
+  }
+  core_->transport->send(make_notification(method, std::move(params)), options);
+}
+
+void Protocol::close() {
+  core_->closed.store(true, std::memory_order_release);
+  if (core_->transport) core_->transport->close();
+  core_->on_transport_closed();
+}
+
+bool Protocol::closed() const noexcept { return core_->closed.load(std::memory_order_acquire); }
+
+}  // namespace lh::mcp
