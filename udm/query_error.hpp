@@ -1,0 +1,23 @@
+#pragma once
+// Every problem with a UDM search query (syntax, unknown field, type rule, missing reference list)
+// is a ParseError carrying the 1-based column (in characters) where it was found.
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace lh::udm {
+
+class ParseError : public std::runtime_error {
+public:
+    ParseError(std::size_t column, std::string message);
+    std::size_t column() const noexcept { return column_; }
+    // The message without the "col N: " prefix; what() is "col N: <message>".
+    const std::string& message() const noexcept { return message_; }
+
+private:
+    std::size_t column_;
+    std::string message_;
+};
+
+}  // namespace lh::udm

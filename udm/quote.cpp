@@ -1,0 +1,95 @@
+#include "udm/quote.hpp"
+
+#include "udm/fields.hpp"
+#include "udm/query_parser.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace lh::udm {
+
+std::string quote_string(std::string_view value) {
+    std::string out;
+    out.reserve(value.size() + 2);
+    out += '"';
+    for (const char c : value) {
+        switch (c) {
+            case '\\': out += "\\\\"; break;
+            case '"': out += "\\\""; break;
+            case '\n': out += "\\n"; break;
+            case '\t': out += "\\t"; break;
+            case '\r': out += "\\r"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                    throw std::invalid_argument(fmt::format(
+                        "udm.quote: control character U+{:04X} cannot appear in a UDM string literal",
+                        static_cast<unsigned>(static_cast<unsigned char>(c))));
+                }
+                out += c;
+        }
+    }
+    out += '"';
+    return out;
+}
+
+std::string quote_regex_literal(std::string_view value) {
+    static constexpr std::string_view kMeta = R"(\.+*?()|[]{}^$/-)";
+    std::string out;
+    out.reserve(value.size() * 2);
+    for (const char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            out += fmt::format("\\x{{{:02x}}}", static_cast<unsigned>(byte));
+        } else if (kMeta.find(c) != std::string_view::npos) {
+            out += '\\';
+            out += c;
+        } else {
+            out += c;  // including UTF-8 bytes, which RE2 reads as the same characters
+        }
+    }
+    return out;
+}
+
+namespace {
+
+const FieldInfo& checked_string_field(std::string_view path) {
+    const auto id = find_field(path);
+    if (!id) throw std::invalid_argument(fmt::format("udm.quote: unknown field \"{}\"", path));
+    const auto& info = field_info(*id);
+    if (info.type != ValueType::String || info.is_map) {
+        throw std::invalid_argument(fmt::format("udm.quote: {} is not a plain string field", path));
+    }
+    return info;
+}
+
+}  // namespace
+
+std::string field_equals(std::string_view path, std::string_view value, bool nocase) {
+    const auto& info = checked_string_field(path);
+    return fmt::format("{} = {}{}", info.path, quote_string(value), nocase ? " nocase" : "");
+}
+
+std::string any_of(std::string_view path, const std::vector<std::string>& values, bool nocase) {
+    const auto& info = checked_string_field(path);
+    if (values.empty()) throw std::invalid_argument(fmt::format("udm.quote: any_of({}) needs at least one value", path));
+    std::string alternatives;
+    for (const auto& v : values) {
+        if (!alternatives.empty()) alternatives += '|';
+        alternatives += quote_regex_literal(v);
+    }
+    return fmt::format("{} = /^({})$/{}", info.path, alternatives, nocase ? " nocase" : "");
+}
+
+std::string combine_with_scope(std::string_view query, std::string_view scope) {
+    parse_query(query);
+    if (scope.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::string(query);
+    try {
+        parse_query(scope);
+    } catch (const ParseError& e) {
+        throw ParseError(e.column(), "in the scope: " + e.message());
+    }
+    return fmt::format("({}) AND ({})", query, scope);
+}
+
+}  // namespace lh::udm
