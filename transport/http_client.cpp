@@ -1,0 +1,512 @@
+#include "transport/http_client.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "mcp/log.hpp"
+#include "transport/fd.hpp"
+#include "transport/json_text.hpp"
+#include "transport/sse.hpp"
+
+namespace lh::transport {
+
+namespace {
+
+constexpr std::string_view kComponent = "http-client";
+constexpr const char* kSessionHeader = "Mcp-Session-Id";
+constexpr const char* kVersionHeader = "MCP-Protocol-Version";
+constexpr int kTransportErrorCode = -32000;  // mcp::error_code::connection_closed
+
+struct ParsedUrl {
+  std::string scheme_host_port;  // "https://host:443"
+  std::string path;              // "/mcp?x=1"
+};
+
+ParsedUrl parse_url(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) throw mcp::TransportError("not an http(s) URL: '" + url + "'");
+  std::string scheme = url.substr(0, scheme_end);
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") {
+    throw mcp::TransportError("unsupported URL scheme '" + scheme + "' in '" + url + "' (use http or https)");
+  }
+  auto authority_start = scheme_end + 3;
+  auto path_start = url.find_first_of("/?#", authority_start);
+  std::string authority = url.substr(authority_start, path_start - authority_start);
+  if (authority.empty()) throw mcp::TransportError("URL has no host: '" + url + "'");
+  std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
+  if (auto hash = path.find('#'); hash != std::string::npos) path.erase(hash);
+  if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
+  return {scheme + "://" + authority, path};
+}
+
+std::string preview(std::string_view text) {
+  constexpr std::size_t kMax = 300;
+  if (text.size() <= kMax) return std::string(text);
+  return std::string(text.substr(0, kMax)) + "...";
+}
+
+void join_unless_self(std::thread& thread) {
+  if (!thread.joinable()) return;
+  if (thread.get_id() == std::this_thread::get_id()) {
+    thread.detach();
+  } else {
+    thread.join();
+  }
+}
+
+}  // namespace
+
+class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  explicit Impl(StreamableHttpClientOptions options) : options_(std::move(options)), url_(parse_url(options_.url)) {
+    ignore_sigpipe();
+  }
+
+  ~Impl() { close(); }
+
+  void start(Handlers handlers) { handlers_ = std::move(handlers); }
+
+  void send(const mcp::Json& message) {
+    if (expired_.load()) {
+      throw SessionExpiredError(fmt::format("MCP server '{}': session expired; initialize again", options_.name));
+    }
+    if (closing_.load()) throw mcp::TransportError(fmt::format("MCP server '{}': connection is closed", options_.name));
+    if (classify(message) == WireKind::request) {
+      enqueue([this, message] { post(message, true); });
+      return;
+    }
+    post(message, false);
+    if (options_.open_get_stream && message.value("method", "") == "notifications/initialized") open_get_stream();
+  }
+
+  void close() {
+    std::lock_guard close_lock(close_mutex_);
+    if (closing_.exchange(true)) return;
+    {
+      std::lock_guard lock(jobs_mutex_);
+      jobs_.clear();
+    }
+    jobs_cv_.notify_all();
+    stop_active_clients();
+    std::string session = session_id();
+    if (!session.empty() && !expired_.load()) end_session(session);
+    for (auto& worker : workers_snapshot()) join_unless_self(*worker);
+    join_unless_self(get_thread_);
+    fire_close();
+  }
+
+  void set_protocol_version(std::string version) {
+    std::lock_guard lock(state_mutex_);
+    protocol_version_ = std::move(version);
+  }
+
+  std::string session_id() const {
+    std::lock_guard lock(state_mutex_);
+    return session_id_;
+  }
+
+  bool session_expired() const { return expired_.load(); }
+
+ private:
+  // --- connections ---
+
+  std::unique_ptr<httplib::Client> make_client() const {
+    auto client = std::make_unique<httplib::Client>(url_.scheme_host_port);
+    client->set_keep_alive(true);
+    client->set_tcp_nodelay(true);
+    client->set_connection_timeout(options_.connect_timeout.count(), 0);
+    client->set_read_timeout(options_.read_timeout.count(), 0);
+    client->set_write_timeout(30, 0);
+    client->set_follow_location(false);
+    client->enable_server_certificate_verification(options_.verify_tls);
+    if (!options_.ca_cert_path.empty()) client->set_ca_cert_path(options_.ca_cert_path);
+    return client;
+  }
+
+  // One connection per request in flight; idle ones are kept for keep-alive reuse.
+  httplib::Client* acquire_client() {
+    std::lock_guard lock(clients_mutex_);
+    std::unique_ptr<httplib::Client> client;
+    if (!idle_clients_.empty()) {
+      client = std::move(idle_clients_.back());
+      idle_clients_.pop_back();
+    } else {
+      client = make_client();
+    }
+    auto* raw = client.get();
+    active_clients_.emplace(raw, std::move(client));
+    return raw;
+  }
+
+  void release_client(httplib::Client* client) {
+    std::lock_guard lock(clients_mutex_);
+    auto found = active_clients_.find(client);
+    if (found == active_clients_.end()) return;
+    auto owned = std::move(found->second);
+    active_clients_.erase(found);
+    if (!closing_.load() && idle_clients_.size() < options_.max_concurrent_requests) {
+      idle_clients_.push_back(std::move(owned));
+    }
+  }
+
+  void stop_active_clients() {
+    std::lock_guard lock(clients_mutex_);
+    // httplib documents stop() as safe while another thread is inside a request on that client.
+    for (auto& [raw, client] : active_clients_) client->stop();
+  }
+
+  httplib::Headers base_headers() const {
+    httplib::Headers headers;
+    for (const auto& [name, value] : options_.headers) headers.emplace(name, value);
+    std::lock_guard lock(state_mutex_);
+    if (!session_id_.empty()) headers.emplace(kSessionHeader, session_id_);
+    if (!protocol_version_.empty()) headers.emplace(kVersionHeader, protocol_version_);
+    return headers;
+  }
+
+  // --- the request worker pool ---
+
+  void enqueue(std::function<void()> job) {
+    std::lock_guard lock(jobs_mutex_);
+    jobs_.push_back(std::move(job));
+    if (idle_workers_ == 0 && workers_.size() < std::max<std::size_t>(options_.max_concurrent_requests, 1)) {
+      // A worker keeps the Impl alive: close() may run on a worker (from a handler) and detach it.
+      workers_.push_back(std::make_shared<std::thread>([self = shared_from_this()] { self->work(); }));
+    }
+    jobs_cv_.notify_one();
+  }
+
+  void work() {
+    std::unique_lock lock(jobs_mutex_);
+    for (;;) {
+      ++idle_workers_;
+      jobs_cv_.wait(lock, [&] { return closing_.load() || !jobs_.empty(); });
+      --idle_workers_;
+      if (closing_.load()) return;
+      auto job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      lock.lock();
+    }
+  }
+
+  std::vector<std::shared_ptr<std::thread>> workers_snapshot() {
+    std::lock_guard lock(jobs_mutex_);
+    return workers_;
+  }
+
+  // --- POST ---
+
+  // Sends one message. For a request, every outcome reaches on_message: the answer, or a JSON-RPC
+  // error response standing in for it. For anything else, failures throw.
+  void post(const mcp::Json& message, bool is_request) {
+    mcp::Json request_id = is_request ? message["id"] : mcp::Json();
+    bool is_initialize = is_request && message.value("method", "") == "initialize";
+    bool had_session = !session_id().empty();
+    bool response_seen = false;
+    int status = -1;
+    bool is_sse = false;
+    std::string body;
+    std::string sse_failure;
+
+    SseParser parser([&](SseEvent event) {
+      if (event.data.empty()) return;  // priming event
+      std::string problem;
+      auto parsed = parse_json(event.data, &problem);
+      if (!parsed || !parsed->is_object()) {
+        report_error(fmt::format("MCP server '{}' sent an SSE event that is not a JSON-RPC message: {}", options_.name,
+                                 parsed ? preview(event.data) : problem));
+        return;
+      }
+      if (is_request && classify(*parsed) == WireKind::response && (*parsed)["id"] == request_id) {
+        response_seen = true;
+        if (is_initialize) note_negotiated_version(*parsed);
+      }
+      deliver(std::move(*parsed));
+    });
+
+    httplib::Request req;
+    req.method = "POST";
+    req.path = url_.path;
+    req.headers = base_headers();
+    req.headers.emplace("Accept", "application/json, text/event-stream");
+    req.headers.emplace("Content-Type", "application/json");
+    req.body = to_wire(message);
+    req.response_handler = [&](const httplib::Response& response) {
+      status = response.status;
+      auto content_type = response.get_header_value("Content-Type");
+      is_sse = content_type.compare(0, 17, "text/event-stream") == 0;
+      if (response.has_header(kSessionHeader)) {
+        std::lock_guard lock(state_mutex_);
+        if (session_id_.empty()) session_id_ = response.get_header_value(kSessionHeader);
+      }
+      return true;
+    };
+    req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+      if (closing_.load()) return false;
+      if (is_sse && status == 200) {
+        try {
+          parser.feed(std::string_view(data, size));
+        } catch (const SseError& e) {
+          sse_failure = e.what();
+          return false;
+        }
+        return true;
+      }
+      if (body.size() + size > 64 * 1024 * 1024) return false;
+      body.append(data, size);
+      return true;
+    };
+
+    auto* client = acquire_client();
+    httplib::Response res;
+    httplib::Error error = httplib::Error::Success;
+    bool sent = client->send(req, res, error);
+    release_client(client);
+
+    if (closing_.load()) {
+      if (!is_request) throw mcp::TransportError(fmt::format("MCP server '{}': connection is closed", options_.name));
+      return;
+    }
+    if (!sent) {
+      std::string what = !sse_failure.empty()
+                             ? fmt::format("bad SSE stream: {}", sse_failure)
+                             : fmt::format("HTTP request to {} failed: {}", options_.url, httplib::to_string(error));
+      if (is_sse && status == 200 && response_seen) return;  // the answer arrived before the stream broke
+      fail(request_id, is_request, what, false);
+      return;
+    }
+    if (status == 202 || status == 204) {
+      if (is_request) fail(request_id, true, fmt::format("HTTP {} without an answer to the request", status), false);
+      return;
+    }
+    if (status == 404 && had_session) {
+      expire();
+      fail(request_id, is_request, "session expired (HTTP 404): the server no longer knows this session", true);
+      return;
+    }
+    if (status < 200 || status >= 300) {
+      // The body is often a JSON-RPC error for this very request: pass it on as the answer.
+      if (is_request) {
+        if (auto parsed = parse_json(body); parsed && parsed->is_object() && parsed->contains("error") &&
+                                            (*parsed)["id"] == request_id) {
+          deliver(std::move(*parsed));
+          return;
+        }
+      }
+      fail(request_id, is_request, fmt::format("HTTP {} from {}: {}", status, options_.url, preview(body)), false);
+      return;
+    }
+    if (is_sse) {
+      if (is_request && !response_seen) {
+        fail(request_id, true, "the SSE stream ended before the response arrived", false);
+      }
+      return;
+    }
+    if (body.empty()) {
+      if (is_request) fail(request_id, true, fmt::format("HTTP {} with an empty body", status), false);
+      return;
+    }
+    std::string problem;
+    auto parsed = parse_json(body, &problem);
+    if (!parsed) {
+      fail(request_id, is_request, fmt::format("response body is not JSON: {} ({})", problem, preview(body)), false);
+      return;
+    }
+    auto handle = [&](mcp::Json item) {
+      if (is_request && classify(item) == WireKind::response && item["id"] == request_id) {
+        response_seen = true;
+        if (is_initialize) note_negotiated_version(item);
+      }
+      deliver(std::move(item));
+    };
+    if (parsed->is_array()) {
+      for (auto& item : *parsed) handle(std::move(item));
+    } else {
+      handle(std::move(*parsed));
+    }
+    if (is_request && !response_seen) fail(request_id, true, "the response body did not answer the request", false);
+  }
+
+  // The engine above this transport cannot know it speaks HTTP, so the version header is learned
+  // here from the initialize result (set_protocol_version() still overrides it).
+  void note_negotiated_version(const mcp::Json& response) {
+    auto result = response.find("result");
+    if (result == response.end() || !result->is_object()) return;
+    auto version = result->find("protocolVersion");
+    if (version == result->end() || !version->is_string()) return;
+    std::lock_guard lock(state_mutex_);
+    protocol_version_ = version->get<std::string>();
+  }
+
+  void fail(const mcp::Json& request_id, bool is_request, const std::string& what, bool session_expired) {
+    auto text = fmt::format("MCP server '{}': {}", options_.name, what);
+    mcp::log::warn(kComponent, "{}", text);
+    if (!is_request) {
+      if (session_expired) {
+        fire_close();
+        throw SessionExpiredError(text);
+      }
+      throw mcp::TransportError(text);
+    }
+    auto error = jsonrpc_error(request_id, kTransportErrorCode, text);
+    if (session_expired) error["error"]["data"] = {{"sessionExpired", true}};
+    deliver(std::move(error));
+    if (session_expired) fire_close();
+  }
+
+  void expire() {
+    if (expired_.exchange(true)) return;
+    mcp::log::warn(kComponent, "MCP server '{}': session {} expired", options_.name, session_id());
+  }
+
+  void deliver(mcp::Json message) {
+    if (handlers_.on_message) handlers_.on_message(std::move(message));
+  }
+
+  void report_error(const std::string& what) {
+    mcp::log::warn(kComponent, "{}", what);
+    if (handlers_.on_error) handlers_.on_error(what);
+  }
+
+  void fire_close() {
+    std::call_once(close_once_, [this] {
+      if (handlers_.on_close) handlers_.on_close();
+    });
+  }
+
+  // --- DELETE ---
+
+  void end_session(const std::string& session) {
+    auto client = make_client();
+    client->set_connection_timeout(2, 0);
+    client->set_read_timeout(2, 0);
+    httplib::Headers headers = base_headers();
+    auto result = client->Delete(url_.path, headers);
+    if (!result) {
+      mcp::log::debug(kComponent, "DELETE of session {} failed: {}", session, httplib::to_string(result.error()));
+    } else if (result->status >= 400 && result->status != 405 && result->status != 404) {
+      mcp::log::debug(kComponent, "DELETE of session {} answered HTTP {}", session, result->status);
+    }
+  }
+
+  // --- the GET stream ---
+
+  void open_get_stream() {
+    std::lock_guard lock(close_mutex_);
+    if (closing_.load() || get_thread_.joinable()) return;
+    get_thread_ = std::thread([self = shared_from_this()] { self->run_get_stream(); });
+  }
+
+  void run_get_stream() {
+    std::string last_event_id;
+    int failures = 0;
+    std::uint64_t retry_ms = 1000;
+    while (!closing_.load() && !expired_.load() && failures < 5) {
+      int status = -1;
+      bool is_sse = false;
+      SseParser parser([&](SseEvent event) {
+        if (event.data.empty()) return;
+        auto parsed = parse_json(event.data);
+        if (!parsed || !parsed->is_object()) {
+          report_error(fmt::format("MCP server '{}' sent a GET-stream event that is not JSON-RPC: {}", options_.name,
+                                   preview(event.data)));
+          return;
+        }
+        deliver(std::move(*parsed));
+      });
+      httplib::Request req;
+      req.method = "GET";
+      req.path = url_.path;
+      req.headers = base_headers();
+      req.headers.emplace("Accept", "text/event-stream");
+      if (!last_event_id.empty()) req.headers.emplace("Last-Event-ID", last_event_id);
+      req.response_handler = [&](const httplib::Response& response) {
+        status = response.status;
+        is_sse = response.get_header_value("Content-Type").compare(0, 17, "text/event-stream") == 0;
+        return status == 200 && is_sse;
+      };
+      req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+        if (closing_.load()) return false;
+        try {
+          parser.feed(std::string_view(data, size));
+        } catch (const SseError& e) {
+          report_error(fmt::format("MCP server '{}': bad GET stream: {}", options_.name, e.what()));
+          return false;
+        }
+        return true;
+      };
+      auto* client = acquire_client();
+      httplib::Response res;
+      httplib::Error error = httplib::Error::Success;
+      client->send(req, res, error);
+      release_client(client);
+      if (closing_.load()) return;
+      if (status == 405) {
+        mcp::log::debug(kComponent, "MCP server '{}' offers no GET stream (HTTP 405)", options_.name);
+        return;
+      }
+      if (status == 404) {
+        expire();
+        fire_close();
+        return;
+      }
+      last_event_id = parser.last_event_id();
+      if (parser.retry_ms()) retry_ms = *parser.retry_ms();
+      failures = status == 200 ? 0 : failures + 1;
+      std::unique_lock lock(jobs_mutex_);
+      jobs_cv_.wait_for(lock, std::chrono::milliseconds(std::min<std::uint64_t>(retry_ms, 30000)),
+                        [&] { return closing_.load(); });
+    }
+  }
+
+  StreamableHttpClientOptions options_;
+  ParsedUrl url_;
+  Handlers handlers_;
+  std::atomic<bool> closing_{false};
+  std::atomic<bool> expired_{false};
+  std::once_flag close_once_;
+  std::mutex close_mutex_;
+
+  mutable std::mutex state_mutex_;
+  std::string session_id_;
+  std::string protocol_version_;
+
+  std::mutex clients_mutex_;
+  std::vector<std::unique_ptr<httplib::Client>> idle_clients_;
+  std::map<httplib::Client*, std::unique_ptr<httplib::Client>> active_clients_;
+
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::shared_ptr<std::thread>> workers_;
+  std::size_t idle_workers_ = 0;
+
+  std::thread get_thread_;
+};
+
+StreamableHttpClientTransport::StreamableHttpClientTransport(StreamableHttpClientOptions options)
+    : impl_(std::make_shared<Impl>(std::move(options))) {}
+StreamableHttpClientTransport::~StreamableHttpClientTransport() { impl_->close(); }
+void StreamableHttpClientTransport::start(Handlers handlers) { impl_->start(std::move(handlers)); }
+void StreamableHttpClientTransport::send(const mcp::Json& message, const mcp::SendOptions&) { impl_->send(message); }
+void StreamableHttpClientTransport::close() { impl_->close(); }
+void StreamableHttpClientTransport::set_protocol_version(std::string version) {
+  impl_->set_protocol_version(std::move(version));
+}
+std::string StreamableHttpClientTransport::session_id() const { return impl_->session_id(); }
+bool StreamableHttpClientTransport::session_expired() const { return impl_->session_expired(); }
+
+}  // namespace lh::transport

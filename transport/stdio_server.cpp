@@ -1,0 +1,115 @@
+#include "transport/stdio_server.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "mcp/log.hpp"
+#include "transport/json_text.hpp"
+
+namespace lh::transport {
+
+namespace {
+constexpr std::string_view kComponent = "stdio";
+
+bool write_all(int fd, const char* data, std::size_t size, std::string& error) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = std::strerror(errno);
+      return false;
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+}  // namespace
+
+StdioServerTransport::StdioServerTransport(int input_fd, int output_fd) : output_fd_(output_fd), reader_(input_fd) {
+  ignore_sigpipe();
+}
+
+StdioServerTransport::~StdioServerTransport() {
+  close();
+  if (reader_thread_.joinable()) {
+    // The last owner may be released from a handler running on the reader thread itself.
+    if (reader_thread_.get_id() == std::this_thread::get_id()) {
+      reader_thread_.detach();
+    } else {
+      reader_thread_.join();
+    }
+  }
+}
+
+void StdioServerTransport::start(Handlers handlers) {
+  handlers_ = std::move(handlers);
+  reader_thread_ = std::thread([this] { read_loop(); });
+}
+
+void StdioServerTransport::read_loop() {
+  auto end = reader_.run([this](std::string_view line) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+    std::string problem;
+    auto message = parse_json(line, &problem);
+    if (!message) {
+      mcp::log::warn(kComponent, "input line is not JSON ({} bytes): {}", line.size(), problem);
+      if (handlers_.on_error) handlers_.on_error("stdio input line is not JSON: " + problem);
+      try {
+        write_line(jsonrpc_error(nullptr, -32700, "Parse error: " + problem));
+      } catch (const mcp::TransportError&) {
+      }
+      return;
+    }
+    if (!message->is_object()) {
+      auto what = message->is_array() ? std::string("batches (JSON arrays) are not supported")
+                                      : std::string("a message must be a JSON object");
+      mcp::log::warn(kComponent, "rejected input line: {}", what);
+      if (handlers_.on_error) handlers_.on_error("stdio input: " + what);
+      try {
+        write_line(jsonrpc_error(nullptr, -32600, "Invalid Request: " + what));
+      } catch (const mcp::TransportError&) {
+      }
+      return;
+    }
+    if (handlers_.on_message) handlers_.on_message(std::move(*message));
+  });
+  if (end == LineReader::End::read_error) {
+    mcp::log::error(kComponent, "reading input failed: {}", reader_.error());
+    if (handlers_.on_error) handlers_.on_error("stdio read failed: " + reader_.error());
+  }
+  // Output stays writable after input EOF: `server < requests.jsonl` must still get its answers.
+  // Only close() stops writing.
+  fire_close();
+}
+
+void StdioServerTransport::write_line(const mcp::Json& message) {
+  std::string line = to_wire(message);
+  line.push_back('\n');
+  std::string error;
+  std::lock_guard lock(write_mutex_);
+  if (closed_.load()) throw mcp::TransportError("stdio transport is closed");
+  if (!write_all(output_fd_, line.data(), line.size(), error)) {
+    throw mcp::TransportError("stdio write failed: " + error);
+  }
+}
+
+void StdioServerTransport::send(const mcp::Json& message, const mcp::SendOptions&) { write_line(message); }
+
+void StdioServerTransport::close() {
+  {
+    std::lock_guard lock(write_mutex_);
+    closed_.store(true);
+  }
+  reader_.stop();
+}
+
+void StdioServerTransport::fire_close() {
+  std::call_once(close_once_, [this] {
+    if (handlers_.on_close) handlers_.on_close();
+  });
+}
+
+}  // namespace lh::transport

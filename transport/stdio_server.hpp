@@ -1,0 +1,43 @@
+// The server side of the stdio transport: one JSON-RPC message per line on an input fd (stdin),
+// one compact JSON message per line on an output fd (stdout). Nothing but protocol lines is ever
+// written to the output.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "mcp/transport.hpp"
+#include "transport/line_reader.hpp"
+
+namespace lh::transport {
+
+class StdioServerTransport final : public mcp::Transport {
+ public:
+  // The fds are borrowed, not closed (defaults: the process's stdin and stdout).
+  explicit StdioServerTransport(int input_fd = 0, int output_fd = 1);
+  ~StdioServerTransport() override;
+
+  // Starts the reader thread. Lines that are not JSON are answered here with a -32700 parse
+  // error (id null); a JSON value that is not an object gets -32600; neither stops the transport.
+  // on_close fires on input EOF or read error, or after close().
+  void start(Handlers handlers) override;
+  void send(const mcp::Json& message, const mcp::SendOptions& options = {}) override;
+  void close() override;
+
+ private:
+  void read_loop();
+  void write_line(const mcp::Json& message);
+  void fire_close();
+
+  int output_fd_;
+  LineReader reader_;
+  Handlers handlers_;
+  std::mutex write_mutex_;
+  std::atomic<bool> closed_{false};
+  std::once_flag close_once_;
+  std::thread reader_thread_;
+};
+
+}  // namespace lh::transport
