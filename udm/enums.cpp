@@ -1,5 +1,11 @@
 #include "udm/enums.hpp"
 
+#include "udm/edit_distance.hpp"
+
+#include <cctype>
+#include <string>
+
+#include <algorithm>
 #include <array>
 
 namespace lh::udm {
@@ -40,6 +46,22 @@ std::optional<EnumOrdinal> enum_ordinal(EnumKind kind, std::string_view name) no
 std::string_view enum_name(EnumKind kind, EnumOrdinal ordinal) noexcept {
     const auto values = enum_values(kind);
     return ordinal < values.size() ? values[ordinal] : std::string_view{};
+}
+
+std::string_view suggest_enum_value(EnumKind kind, std::string_view name) noexcept {
+    std::string upper(name);
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (const auto exact = enum_ordinal(kind, upper)) return enum_name(kind, *exact);
+    std::size_t best = std::max<std::size_t>(2, upper.size() / 4) + 1;
+    std::string_view best_name;
+    for (const auto candidate : enum_values(kind)) {
+        const auto d = edit_distance(upper, candidate);
+        if (d < best) {
+            best = d;
+            best_name = candidate;
+        }
+    }
+    return best_name;
 }
 
 std::string_view enum_kind_name(EnumKind kind) noexcept {

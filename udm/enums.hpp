@@ -76,6 +76,8 @@ std::span<const std::string_view> enum_values(EnumKind kind) noexcept;
 std::optional<EnumOrdinal> enum_ordinal(EnumKind kind, std::string_view name) noexcept;
 // The value name; "" when the ordinal is out of range.
 std::string_view enum_name(EnumKind kind, EnumOrdinal ordinal) noexcept;
+// The closest value name (exact upper-casing first, then by edit distance); "" when nothing is close.
+std::string_view suggest_enum_value(EnumKind kind, std::string_view name) noexcept;
 // Human name of the enum set, for messages ("event type", "auth mechanism", ...).
 std::string_view enum_kind_name(EnumKind kind) noexcept;
 

@@ -78,7 +78,9 @@ public:
         if (cur_.kind == TokenKind::End) throw ParseError(cur_.column, "empty query");
         QueryNode root = parse_or();
         if (cur_.kind == TokenKind::RParen) throw ParseError(cur_.column, "unmatched \")\"");
-        if (cur_.kind != TokenKind::End) throw ParseError(cur_.column, fmt::format("unexpected {}", describe(cur_)));
+        if (cur_.kind != TokenKind::End) {
+            throw ParseError(cur_.column, fmt::format("unexpected {}; expected AND, OR or another condition", describe(cur_)));
+        }
         return root;
     }
 
@@ -180,6 +182,9 @@ private:
         }
         if (is_keyword(cur_, "AND") || is_keyword(cur_, "OR")) {
             throw ParseError(cur_.column, fmt::format("expected a condition before {}", upper(cur_.text)));
+        }
+        if (is_keyword(cur_, "nocase")) {
+            throw ParseError(cur_.column, "nocase must directly follow a string or regex value");
         }
         Condition cond;
         cond.column = cur_.column;
@@ -359,13 +364,13 @@ private:
                 }
                 const auto ordinal = enum_ordinal(info.enum_kind, value.text);
                 if (!ordinal) {
-                    const auto upper_ordinal = enum_ordinal(info.enum_kind, upper(value.text));
-                    if (upper_ordinal) {
+                    const auto suggestion = suggest_enum_value(info.enum_kind, value.text);
+                    if (!suggestion.empty()) {
                         throw ParseError(value.column,
-                                         fmt::format("\"{}\" is not a {} value (did you mean \"{}\"?)", value.text,
-                                                     enum_kind_name(info.enum_kind), upper(value.text)));
+                                         fmt::format("\"{}\" is not a valid {} value (did you mean \"{}\"?)", value.text,
+                                                     enum_kind_name(info.enum_kind), suggestion));
                     }
-                    throw ParseError(value.column, fmt::format("\"{}\" is not a {} value for {}", value.text,
+                    throw ParseError(value.column, fmt::format("\"{}\" is not a valid {} value for {}", value.text,
                                                                enum_kind_name(info.enum_kind), info.path));
                 }
                 cond.kind = LiteralKind::Enum;
