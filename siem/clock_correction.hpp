@@ -1,0 +1,46 @@
+#pragma once
+// Shipper clocks, corrected per input unit and host against Sysmon's UtcTime.
+//
+// Sysmon events carry UtcTime, the one reliable clock. Other events only have the shipper's fields:
+// `@timestamp` (UTC receipt time, 1-2 s late, NXLog sets), `TimeCreated` (real UTC in EVTX; local time
+// wrongly marked "Z" in schtask_create; local time without zone in cmd_psexec_lsa_secrets_dump) and
+// `EventTime` (local, no zone). A text without zone is first read as if it were UTC. Then, per unit and
+// per (host, field), the offset UtcTime - field is measured on the Sysmon events that carry both, its
+// median is rounded to the nearest 15 minutes (time zones are whole quarter hours; receipt delays of
+// seconds round to 0), and that offset is added to the same field of the host's other events. A host
+// without Sysmon events borrows the offset measured on the unit's other hosts; with no Sysmon at all the
+// field is taken as UTC. This keeps Security/System events within seconds of the Sysmon events of the
+// same host, whatever the shipper did.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "siem/normalise.hpp"
+
+namespace lh::siem {
+
+class ClockCorrector {
+ public:
+  static constexpr std::int64_t kQuarterHourUs = 15LL * 60 * 1'000'000;
+
+  // Learns from one event (only Sysmon events with UtcTime teach anything).
+  void observe(std::string_view hostname, const NormaliseOutcome& outcome);
+  // Offset (µs) to add to a time read from `source` on `hostname`; 0 for sysmon_utc and none.
+  [[nodiscard]] std::int64_t offset_us(std::string_view hostname, TimeSource source) const;
+
+ private:
+  static constexpr std::size_t kMaxSamples = 512;
+  using Key = std::pair<std::string, TimeSource>;
+  std::map<Key, std::vector<std::int64_t>> samples_;       // per short host name
+  std::map<TimeSource, std::vector<std::int64_t>> unit_;   // all hosts of the unit
+  mutable std::map<Key, std::int64_t> cache_;
+  void add_sample(const std::string& host, TimeSource source, std::int64_t delta);
+};
+
+// Median rounded to the nearest quarter hour (exposed for tests).
+std::int64_t rounded_median_offset(std::vector<std::int64_t> deltas);
+
+}  // namespace lh::siem

@@ -1,0 +1,553 @@
+#include "siem/event_store.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "siem/clock_correction.hpp"
+#include "siem/input_source.hpp"
+#include "siem/normalise.hpp"
+#include "siem/string_pool.hpp"
+
+namespace lh::siem {
+namespace {
+
+// One stored value: 12 bytes. Strings (and map keys) are pool ids; integers that fit in 32 bits are stored
+// inline, larger ones in a side table (`big` set).
+struct Entry {
+  udm::FieldId field = 0;
+  udm::ValueType type = udm::ValueType::String;
+  std::uint8_t big = 0;
+  std::uint32_t key = 0;
+  std::uint32_t value = 0;
+};
+static_assert(sizeof(Entry) == 12);
+
+struct EventRecord {
+  std::int64_t time_us = 0;
+  std::uint32_t first = 0;  // first entry
+  std::uint32_t unit = 0;   // index into the unit names
+  std::uint32_t line = 0;
+  std::uint16_t count = 0;  // number of entries
+  std::uint16_t ordinal = 0;  // position among the events of the same line (array documents)
+};
+static_assert(sizeof(EventRecord) == 24);
+
+// The fields with posting lists keyed by string id; metadata.event_type is keyed by enum ordinal.
+constexpr std::array<udm::FieldId, 7> kStringIndexedFields = {
+    udm::fields::product_event_type, udm::fields::principal_hostname, udm::fields::target_hostname,
+    udm::fields::principal_ip,       udm::fields::target_ip,          udm::fields::principal_user_userid,
+    udm::fields::target_user_userid};
+
+int string_index_slot(udm::FieldId field) {
+  for (std::size_t i = 0; i < kStringIndexedFields.size(); ++i) {
+    if (kStringIndexedFields[i] == field) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 14695981039346656037ull) {
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+}  // namespace
+
+struct EventStore::Data {
+  StringPool pool;
+  std::vector<Entry> entries;
+  std::vector<EventRecord> events;
+  std::vector<std::int64_t> big_ints;
+  std::vector<std::string> units;
+  std::vector<std::vector<std::uint32_t>> by_event_type;
+  std::array<std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>, kStringIndexedFields.size()> by_string;
+  std::optional<std::int64_t> now;
+  std::string name_prefix = "projects/lateral-hunt/locations/local/instances/embedded";
+  bool finished = true;
+  std::mutex merge_mutex;
+
+  udm::Value value_of(const Entry& entry) const {
+    udm::Value value;
+    value.type = entry.type;
+    value.key = pool.get(entry.key);
+    switch (entry.type) {
+      case udm::ValueType::String: value.text = pool.get(entry.value); break;
+      case udm::ValueType::Enum: value.number = entry.value; break;
+      default:
+        value.number = entry.big ? big_ints[entry.value] : static_cast<std::int64_t>(static_cast<std::int32_t>(entry.value));
+        break;
+    }
+    return value;
+  }
+};
+
+namespace {
+
+// EventView over one stored event; reused across candidates without allocation.
+class StoredEventView final : public udm::EventView {
+ public:
+  explicit StoredEventView(const EventStore::Data& data, std::uint32_t index = 0) : data_(data), index_(index) {}
+  void set_index(std::uint32_t index) { index_ = index; }
+
+  std::int64_t timestamp_us() const override { return data_.events[index_].time_us; }
+  bool for_each_value(udm::FieldId field, udm::ValueVisitor visit) const override {
+    const auto& record = data_.events[index_];
+    const Entry* begin = data_.entries.data() + record.first;
+    for (const Entry* e = begin; e != begin + record.count; ++e) {
+      if (e->field == field && !visit(data_.value_of(*e))) return false;
+    }
+    return true;
+  }
+  bool for_each_field(udm::FieldValueVisitor visit) const override {
+    const auto& record = data_.events[index_];
+    const Entry* begin = data_.entries.data() + record.first;
+    for (const Entry* e = begin; e != begin + record.count; ++e) {
+      if (!visit(e->field, data_.value_of(*e))) return false;
+    }
+    return true;
+  }
+  bool for_each_map_value(udm::FieldId map_field, std::string_view key, udm::ValueVisitor visit) const override {
+    const auto key_id = data_.pool.find(key);
+    if (!key_id) return true;
+    const auto& record = data_.events[index_];
+    const Entry* begin = data_.entries.data() + record.first;
+    for (const Entry* e = begin; e != begin + record.count; ++e) {
+      if (e->field == map_field && e->key == *key_id && !visit(data_.value_of(*e))) return false;
+    }
+    return true;
+  }
+
+ private:
+  const EventStore::Data& data_;
+  std::uint32_t index_;
+};
+
+}  // namespace
+
+// Builds the events of one input unit with unit-local interning, then merges them into the store.
+class StoreBatch final : public udm::EventBuilder {
+ public:
+  static constexpr std::size_t kMaxValuesPerEvent = UINT16_MAX;
+  struct Pending {
+    std::int64_t time_us = 0;
+    std::uint32_t first = 0;
+    std::uint32_t count = 0;
+    std::uint32_t line = 0;
+    std::uint16_t ordinal = 0;
+    TimeSource time_source = TimeSource::none;
+    std::uint32_t host = 0;  // local id of the reporting host
+  };
+
+  void begin(std::size_t line) {
+    current_ = Pending{};
+    current_.first = static_cast<std::uint32_t>(entries_.size());
+    current_.line = static_cast<std::uint32_t>(line);
+    current_.ordinal = (!events_.empty() && events_.back().line == current_.line)
+                           ? static_cast<std::uint16_t>(events_.back().ordinal + 1)
+                           : std::uint16_t{0};
+  }
+  // False (and the event dropped) when it has more values than a record can address.
+  bool commit(TimeSource source, std::string_view host) {
+    if (entries_.size() - current_.first > kMaxValuesPerEvent) {
+      abort();
+      return false;
+    }
+    current_.count = static_cast<std::uint32_t>(entries_.size() - current_.first);
+    current_.time_source = source;
+    current_.host = pool_.intern(host);
+    events_.push_back(current_);
+    return true;
+  }
+  void abort() { entries_.resize(current_.first); }
+
+  void set_timestamp_us(std::int64_t micros) override { current_.time_us = micros; }
+  void add_string(udm::FieldId field, std::string_view value) override {
+    entries_.push_back(Entry{field, udm::ValueType::String, 0, 0, pool_.intern(value)});
+  }
+  void add_integer(udm::FieldId field, std::int64_t value) override {
+    const auto type = udm::field_info(field).type == udm::ValueType::Bool ? udm::ValueType::Bool : udm::ValueType::Integer;
+    if (value >= INT32_MIN && value <= INT32_MAX) {
+      entries_.push_back(Entry{field, type, 0, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(value))});
+    } else {
+      entries_.push_back(Entry{field, type, 1, 0, static_cast<std::uint32_t>(big_ints_.size())});
+      big_ints_.push_back(value);
+    }
+  }
+  void add_enum(udm::FieldId field, udm::EnumOrdinal value) override {
+    entries_.push_back(Entry{field, udm::ValueType::Enum, 0, 0, value});
+  }
+  using udm::EventBuilder::add_enum;
+  void add_map_string(udm::FieldId map_field, std::string_view key, std::string_view value) override {
+    entries_.push_back(Entry{map_field, udm::ValueType::String, 0, pool_.intern(key), pool_.intern(value)});
+  }
+
+  // Applies the learned clock offsets to the shipper-timed events of this unit.
+  void correct_clocks(const ClockCorrector& corrector) {
+    for (auto& event : events_) {
+      event.time_us += corrector.offset_us(pool_.get(event.host), event.time_source);
+    }
+  }
+
+  void merge_into(EventStore::Data& data, std::string unit_name) {
+    std::lock_guard lock(data.merge_mutex);
+    std::vector<std::uint32_t> remap(pool_.size());
+    for (std::uint32_t id = 0; id < pool_.size(); ++id) remap[id] = data.pool.intern(pool_.get(id));
+    const auto unit = static_cast<std::uint32_t>(data.units.size());
+    data.units.push_back(std::move(unit_name));
+    const auto entry_base = static_cast<std::uint32_t>(data.entries.size());
+    const auto big_base = static_cast<std::uint32_t>(data.big_ints.size());
+    data.entries.reserve(data.entries.size() + entries_.size());
+    for (Entry entry : entries_) {
+      entry.key = remap[entry.key];
+      if (entry.type == udm::ValueType::String) entry.value = remap[entry.value];
+      if (entry.big) entry.value += big_base;
+      data.entries.push_back(entry);
+    }
+    data.big_ints.insert(data.big_ints.end(), big_ints_.begin(), big_ints_.end());
+    data.events.reserve(data.events.size() + events_.size());
+    for (const auto& event : events_) {
+      data.events.push_back(EventRecord{event.time_us, entry_base + event.first, unit, event.line,
+                                        static_cast<std::uint16_t>(event.count), event.ordinal});
+    }
+    data.finished = false;
+  }
+
+  [[nodiscard]] std::size_t event_count() const { return events_.size(); }
+
+ private:
+  StringPool pool_;
+  std::vector<Entry> entries_;
+  std::vector<std::int64_t> big_ints_;
+  std::vector<Pending> events_;
+  Pending current_;
+};
+
+namespace {
+
+class UnitSink final : public RecordSink {
+ public:
+  UnitSink(std::string unit_name, StoreBatch& batch, IngestReport& report)
+      : unit_name_(std::move(unit_name)), batch_(batch), report_(report), counts_(report.per_unit[unit_name_]) {}
+
+  void on_flat_event(const FlatEvent& event, std::size_t line) override {
+    ++counts_.read;
+    batch_.begin(line);
+    const NormaliseOutcome outcome = normalise_windows_event(event, batch_);
+    if (!batch_.commit(outcome.time_source, outcome.hostname)) {
+      --counts_.read;
+      on_bad_record(line, "event has too many values");
+      return;
+    }
+    corrector_.observe(outcome.hostname, outcome);
+    ++(outcome.mapped ? counts_.mapped : counts_.generic);
+  }
+
+  void on_udm_json(std::string_view json, std::size_t line) override {
+    ++counts_.read;
+    batch_.begin(line);
+    try {
+      const auto document = nlohmann::json::parse(json);
+      udm::read_udm_json(document, batch_);
+      if (!batch_.commit(TimeSource::none, {})) throw std::runtime_error("event has too many values");
+      ++counts_.mapped;
+    } catch (const std::exception& error) {
+      batch_.abort();
+      --counts_.read;  // on_bad_record counts it again
+      on_bad_record(line, fmt::format("invalid UDM event: {}", error.what()));
+    }
+  }
+
+  void on_bad_record(std::size_t line, std::string_view message) override {
+    ++counts_.read;
+    ++counts_.skipped;
+    report_.add_error(fmt::format("{}:{}: {}", unit_name_, line, message));
+  }
+
+  const ClockCorrector& corrector() const { return corrector_; }
+
+ private:
+  std::string unit_name_;
+  StoreBatch& batch_;
+  IngestReport& report_;
+  UnitCounts& counts_;
+  ClockCorrector corrector_;
+};
+
+}  // namespace
+
+EventStore::EventStore() : data_(std::make_unique<Data>()) {}
+EventStore::~EventStore() = default;
+EventStore::EventStore(EventStore&&) noexcept = default;
+EventStore& EventStore::operator=(EventStore&&) noexcept = default;
+
+IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, const LoadOptions& options) {
+  IngestReport report;
+  report.max_errors = options.max_errors;
+  const std::vector<InputUnit> units = enumerate_inputs(paths, report);
+  std::atomic<std::size_t> next{0};
+  std::mutex report_mutex;
+  auto worker = [&] {
+    for (std::size_t i = next++; i < units.size(); i = next++) {
+      const InputUnit& unit = units[i];
+      IngestReport unit_report;
+      unit_report.max_errors = options.max_errors;
+      StoreBatch batch;
+      UnitSink sink(unit.name, batch, unit_report);
+      const std::string error = read_unit(unit, sink);
+      if (!error.empty()) unit_report.add_error(fmt::format("{}: {}", unit.name, error));
+      batch.correct_clocks(sink.corrector());
+      batch.merge_into(*data_, unit.name);
+      std::lock_guard lock(report_mutex);
+      report.merge(unit_report);
+    }
+  };
+  const unsigned thread_count = std::max(1u, std::min<unsigned>(options.threads, static_cast<unsigned>(units.size())));
+  {
+    std::vector<std::jthread> threads;
+    for (unsigned t = 1; t < thread_count; ++t) threads.emplace_back(worker);
+    worker();
+  }
+  finish();
+  return report;
+}
+
+void EventStore::add_event(const udm::EventView& event, std::string_view source, std::size_t line) {
+  StoreBatch batch;
+  batch.begin(line);
+  batch.set_timestamp_us(event.timestamp_us());
+  event.for_each_field([&](udm::FieldId field, const udm::Value& value) {
+    batch.add_value(field, value);
+    return true;
+  });
+  batch.commit(TimeSource::none, {});
+  batch.merge_into(*data_, std::string(source));
+}
+
+void EventStore::finish() {
+  Data& d = *data_;
+  if (d.finished) return;
+  // Stable order: time, then source unit name, then line; independent of thread scheduling.
+  std::vector<std::uint32_t> unit_rank(d.units.size());
+  {
+    std::vector<std::uint32_t> order(d.units.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return d.units[a] < d.units[b]; });
+    for (std::uint32_t rank = 0; rank < order.size(); ++rank) unit_rank[order[rank]] = rank;
+  }
+  std::sort(d.events.begin(), d.events.end(), [&](const EventRecord& a, const EventRecord& b) {
+    if (a.time_us != b.time_us) return a.time_us < b.time_us;
+    if (a.unit != b.unit) return unit_rank[a.unit] < unit_rank[b.unit];
+    if (a.line != b.line) return a.line < b.line;
+    return a.ordinal < b.ordinal;
+  });
+  d.by_event_type.assign(udm::enum_values(udm::EnumKind::EventType).size(), {});
+  for (auto& map : d.by_string) map.clear();
+  for (std::uint32_t index = 0; index < d.events.size(); ++index) {
+    const auto& record = d.events[index];
+    for (std::uint32_t k = record.first; k < record.first + record.count; ++k) {
+      const Entry& entry = d.entries[k];
+      if (entry.field == udm::fields::event_type && entry.type == udm::ValueType::Enum) {
+        if (entry.value < d.by_event_type.size()) {
+          auto& list = d.by_event_type[entry.value];
+          if (list.empty() || list.back() != index) list.push_back(index);
+        }
+        continue;
+      }
+      const int slot = string_index_slot(entry.field);
+      if (slot < 0 || entry.type != udm::ValueType::String) continue;
+      auto& list = d.by_string[static_cast<std::size_t>(slot)][entry.value];
+      if (list.empty() || list.back() != index) list.push_back(index);
+    }
+  }
+  for (auto& list : d.by_event_type) list.shrink_to_fit();
+  for (auto& map : d.by_string) {
+    for (auto& [value, list] : map) list.shrink_to_fit();
+  }
+  d.entries.shrink_to_fit();
+  d.events.shrink_to_fit();
+  d.finished = true;
+}
+
+std::size_t EventStore::size() const { return data_->events.size(); }
+
+std::optional<std::int64_t> EventStore::oldest_us() const {
+  if (data_->events.empty()) return std::nullopt;
+  return data_->events.front().time_us;
+}
+
+std::optional<std::int64_t> EventStore::newest_us() const {
+  if (data_->events.empty()) return std::nullopt;
+  return data_->events.back().time_us;
+}
+
+void EventStore::set_now_us(std::optional<std::int64_t> now) { data_->now = now; }
+
+std::int64_t EventStore::now_us() const {
+  if (data_->now) return *data_->now;
+  return newest_us().value_or(0);
+}
+
+TimeRange EventStore::time_range(double hours_back, std::optional<std::int64_t> start_us,
+                                 std::optional<std::int64_t> end_us) const {
+  TimeRange range;
+  range.end_us = end_us.value_or(now_us());
+  const auto span = static_cast<std::int64_t>(hours_back * 3600.0 * 1'000'000.0);
+  range.start_us = start_us.value_or(range.end_us - span);
+  return range;
+}
+
+SearchResult EventStore::search(const Predicate& predicate, const std::vector<FieldHint>& hints, TimeRange range,
+                                std::size_t max_events) const {
+  const Data& d = *data_;
+  SearchResult result;
+  if (d.events.empty() || range.start_us > range.end_us) return result;
+  // Event index window of the time range.
+  const auto by_time = [](const EventRecord& record, std::int64_t t) { return record.time_us < t; };
+  const auto lo = static_cast<std::uint32_t>(
+      std::lower_bound(d.events.begin(), d.events.end(), range.start_us, by_time) - d.events.begin());
+  const auto hi = static_cast<std::uint32_t>(
+      std::lower_bound(d.events.begin(), d.events.end(), range.end_us,
+                       [](const EventRecord& r, std::int64_t t) { return r.time_us <= t; }) -
+      d.events.begin());  // one past the last event with time <= end
+  if (lo >= hi) return result;
+
+  // Smallest candidate set among the usable hints.
+  std::optional<std::vector<const std::vector<std::uint32_t>*>> best;
+  std::size_t best_size = SIZE_MAX;
+  for (const auto& hint : hints) {
+    std::vector<const std::vector<std::uint32_t>*> lists;
+    std::size_t total = 0;
+    if (hint.field == udm::fields::event_type) {
+      bool usable = true;
+      for (const auto& name : hint.values) {
+        const auto ordinal = udm::enum_ordinal(udm::EnumKind::EventType, name);
+        if (!ordinal) continue;  // names no event: contributes nothing
+        if (*ordinal >= d.by_event_type.size()) { usable = false; break; }
+        lists.push_back(&d.by_event_type[*ordinal]);
+        total += d.by_event_type[*ordinal].size();
+      }
+      if (!usable) continue;
+    } else {
+      const int slot = string_index_slot(hint.field);
+      if (slot < 0) continue;
+      const auto& map = d.by_string[static_cast<std::size_t>(slot)];
+      for (const auto& value : hint.values) {
+        const auto id = d.pool.find(value);
+        if (!id) continue;
+        const auto it = map.find(*id);
+        if (it == map.end()) continue;
+        lists.push_back(&it->second);
+        total += it->second.size();
+      }
+    }
+    if (total < best_size) {
+      best_size = total;
+      best = std::move(lists);
+    }
+  }
+
+  StoredEventView view(d);
+  auto consider = [&](std::uint32_t index) {
+    ++result.candidates_examined;
+    view.set_index(index);
+    if (!predicate || predicate(view)) {
+      if (result.events.size() == max_events) {
+        result.more_data_available = true;
+        return false;
+      }
+      result.events.push_back(index);
+    }
+    return true;
+  };
+
+  if (!best) {
+    for (std::uint32_t index = hi; index-- > lo;) {
+      if (!consider(index)) break;
+    }
+    return result;
+  }
+  // Newest-first merge of the chosen posting lists (each ascending), restricted to [lo, hi).
+  struct Cursor {
+    const std::vector<std::uint32_t>* list;
+    std::ptrdiff_t position;  // next element to take, going down; -1 when exhausted
+    std::ptrdiff_t floor;     // first position inside the window
+  };
+  std::vector<Cursor> cursors;
+  for (const auto* list : *best) {
+    const auto begin = std::lower_bound(list->begin(), list->end(), lo) - list->begin();
+    const auto end = std::lower_bound(list->begin(), list->end(), hi) - list->begin();
+    if (end > begin) cursors.push_back(Cursor{list, end - 1, begin});
+  }
+  std::uint32_t last_taken = UINT32_MAX;
+  while (true) {
+    Cursor* top = nullptr;
+    for (auto& cursor : cursors) {
+      if (cursor.position < cursor.floor) continue;
+      if (!top || (*cursor.list)[static_cast<std::size_t>(cursor.position)] >
+                      (*top->list)[static_cast<std::size_t>(top->position)]) {
+        top = &cursor;
+      }
+    }
+    if (!top) break;
+    const std::uint32_t index = (*top->list)[static_cast<std::size_t>(top->position)];
+    --top->position;
+    if (index == last_taken) continue;  // an event listed under two hinted values
+    last_taken = index;
+    if (!consider(index)) break;
+  }
+  return result;
+}
+
+std::unique_ptr<udm::EventView> EventStore::view(std::uint32_t index) const {
+  return std::make_unique<StoredEventView>(*data_, index);
+}
+
+std::string EventStore::event_id(std::uint32_t index) const {
+  const auto& record = data_->events[index];
+  std::uint64_t hash = fnv1a(data_->units[record.unit]);
+  hash = fnv1a(fmt::format(":{}:{}", record.line, record.ordinal), hash);
+  return fmt::format("{:016x}", hash);
+}
+
+std::string EventStore::event_source(std::uint32_t index) const {
+  const auto& record = data_->events[index];
+  return fmt::format("{}:{}", data_->units[record.unit], record.line);
+}
+
+nlohmann::json EventStore::event_json(std::uint32_t index) const {
+  const StoredEventView view(*data_, index);
+  return nlohmann::json{{"name", fmt::format("{}/events/{}", data_->name_prefix, event_id(index))},
+                        {"udm", udm::to_result_json(view)}};
+}
+
+nlohmann::json EventStore::result_json(const SearchResult& result) const {
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto index : result.events) events.push_back(event_json(index));
+  return nlohmann::json{{"events", std::move(events)},
+                        {"total_events", result.events.size()},
+                        {"more_data_available", result.more_data_available}};
+}
+
+void EventStore::set_event_name_prefix(std::string prefix) { data_->name_prefix = std::move(prefix); }
+
+std::size_t EventStore::memory_bytes() const {
+  const Data& d = *data_;
+  std::size_t total = d.pool.memory_bytes() + d.entries.capacity() * sizeof(Entry) +
+                      d.events.capacity() * sizeof(EventRecord) + d.big_ints.capacity() * sizeof(std::int64_t);
+  for (const auto& list : d.by_event_type) total += list.capacity() * sizeof(std::uint32_t);
+  for (const auto& map : d.by_string) {
+    for (const auto& [value, list] : map) total += list.capacity() * sizeof(std::uint32_t) + 48;
+  }
+  return total;
+}
+
+std::size_t EventStore::distinct_strings() const { return data_->pool.size(); }
+
+}  // namespace lh::siem

@@ -1,0 +1,106 @@
+#pragma once
+// The embedded SIEM's event store: loads once, answers many searches.
+//
+// Layout: every string is interned once (StringPool); each event is a 24-byte record (time, where its
+// values start, how many, source unit and line) and its values are 12-byte entries in one flat array.
+// Events are sorted by time; posting lists (event indexes in time order) exist for the fields Chronicle
+// indexes: metadata.event_type, metadata.product_event_type, principal/target hostname, principal/target ip,
+// principal/target user.userid. A search takes the smallest candidate list its hints allow, restricts it to
+// the time window by binary search, walks it newest first and runs the predicate.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "siem/ingest_report.hpp"
+#include "udm/event.hpp"
+
+namespace lh::siem {
+
+// Values a query pins: a matching event must carry one of `values` in `field` (strings for string
+// fields, enum value names for enum fields). Several hints may be given; any of them can be used.
+struct FieldHint {
+  udm::FieldId field = 0;
+  std::vector<std::string> values;
+};
+
+struct TimeRange {
+  std::int64_t start_us = INT64_MIN;  // inclusive
+  std::int64_t end_us = INT64_MAX;    // inclusive
+};
+
+struct SearchResult {
+  std::vector<std::uint32_t> events;  // event indexes, newest first
+  bool more_data_available = false;
+  std::size_t candidates_examined = 0;  // for diagnostics and tests
+};
+
+struct LoadOptions {
+  unsigned threads = 2;  // parallel units (files / zip entries)
+  std::size_t max_errors = IngestReport::kDefaultMaxErrors;
+};
+
+class EventStore {
+ public:
+  using Predicate = std::function<bool(const udm::EventView&)>;
+
+  EventStore();
+  ~EventStore();
+  EventStore(EventStore&&) noexcept;
+  EventStore& operator=(EventStore&&) noexcept;
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Reads every input (files, folders, .zip, .evtx), normalises to UDM and indexes. May be called once
+  // or several times before searching; each call re-sorts and re-indexes.
+  IngestReport load(const std::vector<std::filesystem::path>& paths, const LoadOptions& options = {});
+  // Adds events built elsewhere (tests, native UDM sources); indexes are rebuilt by the next finish().
+  void add_event(const udm::EventView& event, std::string_view source = "memory", std::size_t line = 0);
+  // Sorts and indexes what was added with add_event (load() calls it itself).
+  void finish();
+
+  [[nodiscard]] std::size_t size() const;
+  [[nodiscard]] std::optional<std::int64_t> oldest_us() const;
+  [[nodiscard]] std::optional<std::int64_t> newest_us() const;
+
+  // The clock "now" for hours_back: the newest event unless set (the server's --now).
+  void set_now_us(std::optional<std::int64_t> now);
+  [[nodiscard]] std::int64_t now_us() const;
+  // [now - hours_back, now], or [start, end] where given (a missing end is now, a missing start is
+  // end - hours_back).
+  [[nodiscard]] TimeRange time_range(double hours_back, std::optional<std::int64_t> start_us,
+                                     std::optional<std::int64_t> end_us) const;
+
+  // Newest-first matching events inside `range`, at most `max_events`.
+  [[nodiscard]] SearchResult search(const Predicate& predicate, const std::vector<FieldHint>& hints,
+                                    TimeRange range, std::size_t max_events) const;
+
+  // A read view of one stored event (valid while the store lives and is not loaded again).
+  [[nodiscard]] std::unique_ptr<udm::EventView> view(std::uint32_t index) const;
+  // Stable event id ("<16 hex digits>" from source unit and line) and provenance ("unit:line").
+  [[nodiscard]] std::string event_id(std::uint32_t index) const;
+  [[nodiscard]] std::string event_source(std::uint32_t index) const;
+  // Chronicle result JSON: {"name": "<prefix>/events/<id>", "udm": {...camelCase...}}.
+  [[nodiscard]] nlohmann::json event_json(std::uint32_t index) const;
+  // {"events": [...], "total_events": N, "more_data_available": bool}.
+  [[nodiscard]] nlohmann::json result_json(const SearchResult& result) const;
+  void set_event_name_prefix(std::string prefix);
+
+  // Memory accounting for the load report and benchmarks.
+  [[nodiscard]] std::size_t memory_bytes() const;
+  [[nodiscard]] std::size_t distinct_strings() const;
+
+  struct Data;  // defined in event_store.cpp only
+
+ private:
+  std::unique_ptr<Data> data_;
+  friend class StoreBatch;
+};
+
+}  // namespace lh::siem

@@ -1,0 +1,70 @@
+#include "siem/flat_event.hpp"
+
+#include "siem/text_util.hpp"
+
+namespace lh::siem {
+namespace {
+constexpr std::size_t kScratchChunk = 16 * 1024;
+}
+
+void FlatEvent::clear() {
+  fields_.clear();
+  for (auto& chunk : scratch_chunks_) chunk.clear();
+  scratch_chunk_in_use_ = 0;
+}
+
+std::string_view FlatEvent::store(std::string_view text) {
+  // Find a chunk with room; a chunk's capacity is reserved once so appends never reallocate it.
+  while (scratch_chunk_in_use_ < scratch_chunks_.size()) {
+    auto& chunk = scratch_chunks_[scratch_chunk_in_use_];
+    if (chunk.capacity() - chunk.size() >= text.size()) {
+      const std::size_t offset = chunk.size();
+      chunk.append(text);
+      return std::string_view(chunk).substr(offset, text.size());
+    }
+    ++scratch_chunk_in_use_;
+  }
+  std::string chunk;
+  chunk.reserve(std::max(kScratchChunk, text.size()));
+  chunk.append(text);
+  scratch_chunks_.push_back(std::move(chunk));
+  scratch_chunk_in_use_ = scratch_chunks_.size() - 1;
+  return std::string_view(scratch_chunks_.back());
+}
+
+void FlatEvent::add(std::string_view key, std::string_view value, bool is_number) {
+  fields_.push_back(FlatField{key, value, is_number});
+}
+
+void FlatEvent::add_copy(std::string_view key, std::string_view value, bool is_number) {
+  fields_.push_back(FlatField{key, store(value), is_number});
+}
+
+void FlatEvent::add_copy_key(std::string_view key, std::string_view value, bool is_number) {
+  const auto stored_key = store(key);
+  fields_.push_back(FlatField{stored_key, store(value), is_number});
+}
+
+const FlatField* FlatEvent::find(std::string_view key) const {
+  for (const auto& field : fields_) {
+    if (field.key == key) return &field;
+  }
+  return nullptr;
+}
+
+std::optional<std::string_view> FlatEvent::get(std::string_view key) const {
+  if (const auto* field = find(key)) return field->value;
+  return std::nullopt;
+}
+
+std::string_view FlatEvent::value_or_empty(std::string_view key) const {
+  if (const auto* field = find(key)) return field->value;
+  return {};
+}
+
+std::optional<std::int64_t> FlatEvent::get_int(std::string_view key) const {
+  if (const auto* field = find(key)) return parse_integer(field->value);
+  return std::nullopt;
+}
+
+}  // namespace lh::siem

@@ -1,0 +1,47 @@
+#pragma once
+// One Windows event in the flat layout of the OTRF exports: top-level keys named as in the Windows XML
+// (`EventID`, `Channel`, `Hostname`, `Image`, `TargetLogonId`, ...) with string or number values.
+// A FlatEvent is reused from record to record: its views point into the record buffer or into its own
+// scratch storage, and stay valid until the next clear().
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lh::siem {
+
+struct FlatField {
+  std::string_view key;
+  std::string_view value;
+  bool is_number = false;  // the JSON value was a number (EventID is one in OTRF, most others are strings)
+};
+
+class FlatEvent {
+ public:
+  void clear();
+
+  // Adds a field whose key/value bytes outlive this event's use (record buffer, parser strings).
+  void add(std::string_view key, std::string_view value, bool is_number = false);
+  // Adds a field whose value is copied into scratch storage (decoded or synthesised text).
+  void add_copy(std::string_view key, std::string_view value, bool is_number = false);
+  void add_copy_key(std::string_view key, std::string_view value, bool is_number = false);
+
+  [[nodiscard]] const std::vector<FlatField>& fields() const { return fields_; }
+  [[nodiscard]] std::size_t size() const { return fields_.size(); }
+  // First field with exactly this key (keys are case-sensitive as in Windows XML).
+  [[nodiscard]] const FlatField* find(std::string_view key) const;
+  [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const;
+  // Value, or empty when absent.
+  [[nodiscard]] std::string_view value_or_empty(std::string_view key) const;
+  [[nodiscard]] std::optional<std::int64_t> get_int(std::string_view key) const;
+
+ private:
+  std::vector<FlatField> fields_;
+  // Stable storage for copied strings: chunks never move once allocated.
+  std::vector<std::string> scratch_chunks_;
+  std::size_t scratch_chunk_in_use_ = 0;
+  std::string_view store(std::string_view text);
+};
+
+}  // namespace lh::siem

@@ -1,0 +1,271 @@
+#include <array>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "siem/normalise.hpp"
+#include "siem/normalise_rules.hpp"
+#include "siem/text_util.hpp"
+#include "siem/time_parse.hpp"
+
+namespace lh::siem {
+namespace {
+
+struct ResolvedField {
+  std::string_view raw_key;
+  udm::FieldId field = 0;
+  udm::FieldId sha1 = 0, md5 = 0, sha256 = 0;  // hashes only
+  Conversion conversion = Conversion::text;
+};
+
+struct ResolvedRule {
+  const EventRule* rule = nullptr;
+  std::vector<ResolvedField> fields;
+};
+
+udm::FieldId resolve(const std::string& path) {
+  const auto id = udm::find_field(path);
+  if (!id) throw std::logic_error(fmt::format("siem.normalise: mapping table names unknown UDM field \"{}\"", path));
+  return *id;
+}
+
+std::uint64_t rule_key(LogSource source, std::int64_t event_id) {
+  return (static_cast<std::uint64_t>(source) << 32) | static_cast<std::uint32_t>(event_id);
+}
+
+class RuleIndex {
+ public:
+  RuleIndex() {
+    for (const auto& rule : windows_event_rules()) {
+      ResolvedRule resolved{&rule, {}};
+      for (const auto& field : rule.fields) {
+        ResolvedField r;
+        r.raw_key = field.raw_key;
+        r.conversion = field.conversion;
+        if (field.conversion == Conversion::hashes) {
+          r.sha1 = resolve(field.path + ".sha1");
+          r.md5 = resolve(field.path + ".md5");
+          r.sha256 = resolve(field.path + ".sha256");
+        } else {
+          r.field = resolve(field.path);
+        }
+        resolved.fields.push_back(r);
+      }
+      by_key_.emplace(rule_key(rule.source, rule.event_id), std::move(resolved));
+    }
+  }
+  const ResolvedRule* find(LogSource source, std::int64_t event_id) const {
+    const auto it = by_key_.find(rule_key(source, event_id));
+    return it == by_key_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::unordered_map<std::uint64_t, ResolvedRule> by_key_;
+};
+
+const RuleIndex& rule_index() {
+  static const RuleIndex index;
+  return index;
+}
+
+bool is_placeholder(std::string_view value) {
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n')) {
+    value.remove_suffix(1);
+  }
+  return value.empty() || value == "-";
+}
+
+std::string_view normalise_ip(std::string_view value) {
+  if (value.size() > 7 && iequals(value.substr(0, 7), "::ffff:") && value.find('.') != std::string_view::npos) {
+    value.remove_prefix(7);
+  }
+  return value;
+}
+
+std::optional<udm::IpProtocol> ip_protocol(std::string_view value) {
+  const std::string lower = to_lower_ascii(value);
+  if (lower == "tcp" || lower == "6") return udm::IpProtocol::TCP;
+  if (lower == "udp" || lower == "17") return udm::IpProtocol::UDP;
+  if (lower == "icmp" || lower == "1") return udm::IpProtocol::ICMP;
+  if (lower == "icmpv6" || lower == "icmp6" || lower == "58") return udm::IpProtocol::ICMP6;
+  return std::nullopt;
+}
+
+std::optional<udm::AuthMechanism> logon_mechanism(std::string_view value) {
+  const auto number = parse_integer(value);
+  if (!number) return std::nullopt;
+  switch (*number) {
+    case 2: return udm::AuthMechanism::INTERACTIVE;
+    case 3: return udm::AuthMechanism::NETWORK;
+    case 4: return udm::AuthMechanism::BATCH;
+    case 5: return udm::AuthMechanism::SERVICE;
+    case 7: return udm::AuthMechanism::UNLOCK;
+    case 8: return udm::AuthMechanism::NETWORK_CLEAR_TEXT;
+    case 9: return udm::AuthMechanism::NEW_CREDENTIALS;
+    case 10: return udm::AuthMechanism::REMOTE_INTERACTIVE;
+    case 11: return udm::AuthMechanism::CACHED_INTERACTIVE;
+    case 12: return udm::AuthMechanism::CACHED_REMOTE_INTERACTIVE;
+    case 13: return udm::AuthMechanism::CACHED_UNLOCK;
+    default: return udm::AuthMechanism::MECHANISM_OTHER;
+  }
+}
+
+void add_hashes(std::string_view value, const ResolvedField& rule, udm::EventBuilder& out) {
+  while (!value.empty()) {
+    const auto comma = value.find(',');
+    const std::string_view item = value.substr(0, comma);
+    const auto equals = item.find('=');
+    if (equals != std::string_view::npos) {
+      const std::string algorithm = to_lower_ascii(item.substr(0, equals));
+      const std::string digest = to_lower_ascii(item.substr(equals + 1));
+      if (algorithm == "sha1") out.add_string(rule.sha1, digest);
+      if (algorithm == "md5") out.add_string(rule.md5, digest);
+      if (algorithm == "sha256") out.add_string(rule.sha256, digest);
+    }
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+void apply_field(const ResolvedField& rule, std::string_view value, udm::EventBuilder& out) {
+  if (is_placeholder(value)) return;
+  switch (rule.conversion) {
+    case Conversion::text:
+      out.add_string(rule.field, value);
+      return;
+    case Conversion::integer:
+      if (const auto number = parse_integer(value)) out.add_integer(rule.field, *number);
+      return;
+    case Conversion::pid:
+      if (const auto number = parse_integer(value)) {
+        out.add_string(rule.field, fmt::format("{}", *number));
+      } else {
+        out.add_string(rule.field, value);
+      }
+      return;
+    case Conversion::ip:
+      out.add_string(rule.field, normalise_ip(value));
+      return;
+    case Conversion::label:
+      out.add_map_string(rule.field, rule.raw_key, value);
+      return;
+    case Conversion::hashes:
+      add_hashes(value, rule, out);
+      return;
+    case Conversion::ip_protocol:
+      if (const auto protocol = ip_protocol(value)) out.add_enum(rule.field, *protocol);
+      return;
+    case Conversion::logon_type:
+      if (const auto mechanism = logon_mechanism(value)) out.add_enum(rule.field, *mechanism);
+      return;
+    case Conversion::direction:
+      if (iequals(value, "true")) out.add_enum(rule.field, udm::NetworkDirection::OUTBOUND);
+      if (iequals(value, "false")) out.add_enum(rule.field, udm::NetworkDirection::INBOUND);
+      return;
+  }
+}
+
+std::optional<std::int64_t> time_of(const FlatEvent& event, std::string_view key) {
+  const auto* field = event.find(key);
+  if (!field) return std::nullopt;
+  const auto parsed = parse_timestamp(field->value);
+  if (!parsed) return std::nullopt;
+  return parsed->micros;
+}
+
+std::string_view reporting_host(const FlatEvent& event) {
+  for (std::string_view key : {"Hostname", "Computer", "FQDN", "ComputerName"}) {
+    if (const auto* field = event.find(key); field && !is_placeholder(field->value)) return field->value;
+  }
+  return {};
+}
+
+constexpr udm::FieldId kProductName = udm::field(udm::TopField::MetadataProductName);
+constexpr udm::FieldId kVendorName = udm::field(udm::TopField::MetadataVendorName);
+constexpr udm::FieldId kProductLogId = udm::field(udm::TopField::MetadataProductLogId);
+constexpr udm::FieldId kDescription = udm::field(udm::TopField::MetadataDescription);
+constexpr udm::FieldId kAction = udm::field(udm::TopField::SecurityResultAction);
+
+}  // namespace
+
+LogSource classify_channel(std::string_view channel) {
+  if (iequals(channel, "Microsoft-Windows-Sysmon/Operational")) return LogSource::sysmon;
+  if (iequals(channel, "Security")) return LogSource::security;
+  if (iequals(channel, "System")) return LogSource::system;
+  if (iequals(channel, "Microsoft-Windows-WinRM/Operational")) return LogSource::winrm;
+  if (iequals(channel, "Microsoft-Windows-PowerShell/Operational")) return LogSource::powershell;
+  return LogSource::other;
+}
+
+bool has_mapping(std::string_view channel, std::int64_t event_id) {
+  return rule_index().find(classify_channel(channel), event_id) != nullptr;
+}
+
+NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuilder& out) {
+  NormaliseOutcome outcome;
+  const LogSource source = classify_channel(event.value_or_empty("Channel"));
+  const auto event_id_text = event.value_or_empty("EventID");
+  const auto event_id = parse_integer(event_id_text);
+  const ResolvedRule* rule = event_id ? rule_index().find(source, *event_id) : nullptr;
+
+  // ---- time
+  outcome.at_timestamp_us = time_of(event, "@timestamp");
+  outcome.time_created_us = time_of(event, "TimeCreated");
+  outcome.event_time_us = time_of(event, "EventTime");
+  if (source == LogSource::sysmon) outcome.utc_time_us = time_of(event, "UtcTime");
+  if (outcome.utc_time_us) {
+    outcome.time_source = TimeSource::sysmon_utc;
+    outcome.time_us = *outcome.utc_time_us;
+  } else if (outcome.at_timestamp_us) {
+    outcome.time_source = TimeSource::at_timestamp;
+    outcome.time_us = *outcome.at_timestamp_us;
+  } else if (outcome.time_created_us) {
+    outcome.time_source = TimeSource::time_created;
+    outcome.time_us = *outcome.time_created_us;
+  } else if (outcome.event_time_us) {
+    outcome.time_source = TimeSource::event_time;
+    outcome.time_us = *outcome.event_time_us;
+  }
+  out.set_timestamp_us(outcome.time_us);
+
+  // ---- metadata and the reporting host
+  outcome.mapped = rule != nullptr;
+  outcome.event_type = rule ? rule->rule->event_type : udm::EventType::GENERIC_EVENT;
+  out.add_enum(udm::fields::event_type, outcome.event_type);
+  if (event_id) {
+    out.add_string(udm::fields::product_event_type, fmt::format("{}", *event_id));
+  } else if (!event_id_text.empty()) {
+    out.add_string(udm::fields::product_event_type, event_id_text);
+  }
+  std::string_view product = rule && !rule->rule->product_name.empty() ? std::string_view(rule->rule->product_name)
+                                                                         : event.value_or_empty("SourceName");
+  if (product.empty()) product = event.value_or_empty("ProviderName");
+  if (!product.empty()) out.add_string(kProductName, product);
+  out.add_string(kVendorName, "Microsoft");
+  out.add_string(udm::fields::log_type, source == LogSource::sysmon ? "WINDOWS_SYSMON" : "WINEVTLOG");
+  if (const auto record = event.get("RecordNumber"); record && !record->empty()) out.add_string(kProductLogId, *record);
+  outcome.hostname = reporting_host(event);
+  if (!outcome.hostname.empty()) out.add_string(udm::fields::principal_hostname, outcome.hostname);
+
+  // ---- mapped fields
+  if (rule) {
+    for (const auto& field_rule : rule->fields) {
+      if (const auto* field = event.find(field_rule.raw_key)) apply_field(field_rule, field->value, out);
+    }
+    if (rule->rule->special == Special::logon_allow) out.add_enum(kAction, udm::SecurityAction::ALLOW);
+    if (rule->rule->special == Special::logon_block) out.add_enum(kAction, udm::SecurityAction::BLOCK);
+  }
+
+  // ---- every raw field, verbatim (the message text is the description)
+  for (const auto& field : event.fields()) {
+    if (field.key == "Message") {
+      out.add_string(kDescription, field.value);
+      continue;
+    }
+    out.add_map_string(udm::fields::additional_fields, field.key, field.value);
+  }
+  return outcome;
+}
+
+}  // namespace lh::siem
