@@ -1,0 +1,119 @@
+#include "siem/demo/generator.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "siem/demo/background.hpp"
+#include "siem/demo/enterprise.hpp"
+
+namespace lh::siem::demo {
+namespace {
+
+// Collects lines in one arena with a sortable index.
+class BufferSink final : public EventSink {
+ public:
+  struct Entry {
+    Millis t;
+    std::uint64_t seq;
+    std::size_t offset;
+    std::size_t length;
+  };
+
+  std::string& open(Millis logged) override {
+    pending_ = {logged, seq_++, arena_.size(), 0};
+    return arena_;
+  }
+  void commit() override {
+    pending_.length = arena_.size() - pending_.offset;
+    entries_.push_back(pending_);
+  }
+
+  void sort() {
+    std::sort(entries_.begin(), entries_.end(),
+              [](const Entry& a, const Entry& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
+  }
+  std::vector<Entry>& entries() { return entries_; }
+  std::string_view line(const Entry& e) const { return std::string_view(arena_).substr(e.offset, e.length); }
+
+  // Keeps only entries[from..] (already sorted), compacting the arena.
+  void keep_from(std::size_t from) {
+    std::string arena;
+    std::vector<Entry> kept;
+    for (std::size_t i = from; i < entries_.size(); ++i) {
+      Entry e = entries_[i];
+      const std::size_t offset = arena.size();
+      arena.append(arena_, e.offset, e.length);
+      e.offset = offset;
+      kept.push_back(e);
+    }
+    arena_ = std::move(arena);
+    entries_ = std::move(kept);
+  }
+
+ private:
+  std::string arena_;
+  std::vector<Entry> entries_;
+  Entry pending_{};
+  std::uint64_t seq_ = 0;
+};
+
+class Writer {
+ public:
+  explicit Writer(std::FILE* out) : out_(out) {}
+  void write(std::string_view line) {
+    if (std::fwrite(line.data(), 1, line.size(), out_) != line.size())
+      throw std::runtime_error("lh-demo-gen: writing the output failed (disk full or closed pipe?)");
+    ++stats_.events;
+    stats_.bytes += line.size();
+  }
+  const GenerationStats& stats() const { return stats_; }
+
+ private:
+  std::FILE* out_;
+  GenerationStats stats_;
+};
+
+}  // namespace
+
+GenerationStats generate(const GeneratorConfig& cfg, std::FILE* out, AnswerKey& key) {
+  if (cfg.days < 1) throw std::invalid_argument("demo days must be at least 1");
+  const Enterprise e = build_enterprise(cfg.seed, cfg.scale, cfg.start);
+
+  BufferSink planned;
+  key = plan_scenarios(e, cfg, planned);
+  planned.sort();
+  const auto& plan = planned.entries();
+  std::size_t next_planned = 0;
+
+  Writer writer(out);
+  BufferSink window;
+  // Background of later windows never lands more than the largest clock skew before its window, so
+  // anything this far before the window end is final.
+  constexpr Millis kMargin = 5 * kSecond;
+  const Millis end = cfg.start + cfg.days * kDay;
+  for (Millis w0 = cfg.start; w0 < end; w0 += kHour) {
+    const Millis w1 = w0 + kHour;
+    for (const auto& host : e.hosts) background_activity(e, cfg, host, w0, w1, window);
+    window.sort();
+    const bool last = w1 >= end;
+    const Millis cutoff = last ? INT64_MAX : w1 - kMargin;
+    auto& entries = window.entries();
+    std::size_t i = 0;
+    while (true) {
+      const bool have_bg = i < entries.size() && entries[i].t < cutoff;
+      const bool have_plan = next_planned < plan.size() && plan[next_planned].t < cutoff;
+      if (!have_bg && !have_plan) break;
+      // Planned events go first on equal times: a fixed, platform-independent order.
+      if (have_plan && (!have_bg || plan[next_planned].t <= entries[i].t))
+        writer.write(planned.line(plan[next_planned++]));
+      else
+        writer.write(window.line(entries[i++]));
+    }
+    window.keep_from(i);
+  }
+  return writer.stats();
+}
+
+}  // namespace lh::siem::demo
