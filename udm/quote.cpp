@@ -70,13 +70,22 @@ std::string field_equals(std::string_view path, std::string_view value, bool noc
     return fmt::format("{} = {}{}", info.path, quote_string(value), nocase ? " nocase" : "");
 }
 
+std::string map_field_equals(std::string_view map_path, std::string_view key, std::string_view value, bool nocase) {
+    const auto id = find_field(map_path);
+    if (!id || !field_info(*id).is_map) {
+        throw std::invalid_argument(fmt::format("udm.quote: \"{}\" is not a map field such as target.labels", map_path));
+    }
+    return fmt::format("{}[{}] = {}{}", field_info(*id).path, quote_string(key), quote_string(value),
+                       nocase ? " nocase" : "");
+}
+
 std::string any_of(std::string_view path, const std::vector<std::string>& values, bool nocase) {
     const auto& info = checked_string_field(path);
     if (values.empty()) throw std::invalid_argument(fmt::format("udm.quote: any_of({}) needs at least one value", path));
     std::string alternatives;
-    for (const auto& v : values) {
-        if (!alternatives.empty()) alternatives += '|';
-        alternatives += quote_regex_literal(v);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i > 0) alternatives += '|';
+        alternatives += quote_regex_literal(values[i]);
     }
     return fmt::format("{} = /^({})$/{}", info.path, alternatives, nocase ? " nocase" : "");
 }

@@ -21,6 +21,10 @@ std::string quote_regex_literal(std::string_view value);
 // `path = "value"` (plus " nocase"). The path is checked against the catalogue (std::invalid_argument).
 std::string field_equals(std::string_view path, std::string_view value, bool nocase = false);
 
+// `map_path["key"] = "value"` for labels and additional fields (e.g. "target.labels", "additional.fields").
+std::string map_field_equals(std::string_view map_path, std::string_view key, std::string_view value,
+                             bool nocase = false);
+
 // `path = /^(v1|v2|...)$/ nocase` built from escaped values; exact whole-value match of any of them.
 // Throws std::invalid_argument for an empty list or an unknown / non-string path.
 std::string any_of(std::string_view path, const std::vector<std::string>& values, bool nocase = true);
