@@ -146,7 +146,23 @@ private:
         }
     }
 
+    // Bounds recursion so that hostile input cannot exhaust the stack (here, in the printer or the compiler).
+    struct DepthGuard {
+        explicit DepthGuard(Parser& p) : parser(p) {
+            if (++parser.depth_ > kMaxDepth) {
+                throw ParseError(parser.cur_.column,
+                                 fmt::format("query nested deeper than {} levels of parentheses and NOT", kMaxDepth));
+            }
+        }
+        ~DepthGuard() { --parser.depth_; }
+        DepthGuard(const DepthGuard&) = delete;
+        DepthGuard& operator=(const DepthGuard&) = delete;
+        Parser& parser;
+    };
+    static constexpr int kMaxDepth = 200;
+
     QueryNode parse_unary() {
+        const DepthGuard guard(*this);
         if (is_keyword(cur_, "NOT")) {
             const Token keyword = cur_;
             advance();
@@ -405,6 +421,7 @@ private:
     Lexer lexer_;
     Token cur_;
     std::optional<Token> peeked_;
+    int depth_ = 0;
 };
 
 }  // namespace

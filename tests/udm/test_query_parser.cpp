@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -269,4 +271,75 @@ TEST_CASE("canonical printer round trips") {
         CHECK(reparsed == ast);
         CHECK(to_query_text(reparsed) == printed);
     }
+}
+
+TEST_CASE("deep nesting is refused, not a stack overflow") {
+    std::string deep(5000, '(');
+    deep += "target.port = 1";
+    deep += std::string(5000, ')');
+    CHECK(error_of(deep) == "col 201: query nested deeper than 200 levels of parentheses and NOT");
+    std::string nots;
+    for (int i = 0; i < 300; ++i) nots += "NOT ";
+    nots += "target.port = 1";
+    CHECK(error_of(nots) == "col 801: query nested deeper than 200 levels of parentheses and NOT");
+    std::string ok(150, '(');
+    ok += "target.port = 1";
+    ok += std::string(150, ')');
+    CHECK(error_of(ok) == "parsed");
+    std::string long_chain = "target.port = 0";
+    for (int i = 1; i < 5000; ++i) long_chain += " OR target.port = " + std::to_string(i);
+    const auto q = parse_query(long_chain);
+    CHECK(q.children.size() == 5000);
+}
+
+TEST_CASE("random queries and mutations never crash: they parse and round-trip, or fail with a column in range") {
+    const std::vector<std::string> conditions{
+        R"(principal.hostname = "a")", "target.port >= 445", R"(metadata.event_type = "PROCESS_LAUNCH")",
+        R"(principal.labels["k"] = "v" nocase)", R"(additional.fields["x"] != /a\/b/)", "target.port in %ports",
+        R"(target.process.command_line = /\\cmd\.exe/ nocase)", R"(principal.ip != "10.0.0.1")",
+    };
+    const std::vector<std::string> noise{
+        "=", "!=", "<", "\"", "/", "\\", "(", ")", "AND", "OR", "NOT", "nocase", "in", "%", ",", "[", "]",
+        "CONTAINS", "\xc3\xa9", "==", "'", "445", "x",
+    };
+    std::uint32_t state = 7;
+    auto next = [&state]() {
+        state = state * 1664525u + 1013904223u;
+        return state >> 8;
+    };
+    std::function<std::string(int)> generate = [&](int depth) -> std::string {
+        const auto choice = depth > 3 ? 0 : next() % 5;
+        switch (choice) {
+            case 1: return generate(depth + 1) + " AND " + generate(depth + 1);
+            case 2: return generate(depth + 1) + " OR " + generate(depth + 1);
+            case 3: return "NOT " + generate(depth + 1);
+            case 4: return "(" + generate(depth + 1) + ") " + generate(depth + 1);
+            default: return conditions[next() % conditions.size()];
+        }
+    };
+    int parsed = 0;
+    int failed = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::string query = generate(0);
+        if (next() % 2 == 0) {
+            const auto at = next() % (query.size() + 1);
+            if (next() % 2 == 0) {
+                query.insert(at, noise[next() % noise.size()]);
+            } else if (at < query.size()) {
+                query.erase(at, 1 + next() % 3);
+            }
+        }
+        CAPTURE(query);
+        try {
+            const auto ast = parse_query(query);
+            ++parsed;
+            CHECK(parse_query(to_query_text(ast)) == ast);
+        } catch (const ParseError& e) {
+            ++failed;
+            CHECK(e.column() >= 1);
+            CHECK(e.column() <= query.size() + 1);
+        }
+    }
+    CHECK(parsed > 100);
+    CHECK(failed > 100);
 }
