@@ -51,7 +51,19 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
 
   ProtocolOptions options;
   std::shared_ptr<WorkerPool> pool;
-  std::shared_ptr<Transport> transport;
+  // Atomic so that the handle can drop the transport on its own thread while a transport thread
+  // may still be inside on_message: the last reference to a transport must not be released on
+  // that transport's own delivery thread.
+  std::atomic<std::shared_ptr<Transport>> transport;
+  std::atomic<int> active_senders{0};
+
+  // Counts the caller as a sender while it holds a transport reference, so that the handle can
+  // wait for every such reference to be gone before it drops the last one.
+  struct SenderScope {
+    explicit SenderScope(Core& c) : core(c) { core.active_senders.fetch_add(1, std::memory_order_acq_rel); }
+    ~SenderScope() { core.active_senders.fetch_sub(1, std::memory_order_acq_rel); }
+    Core& core;
+  };
 
   std::shared_mutex handlers_mutex;
   std::unordered_map<std::string, std::shared_ptr<const RequestHandler>> request_handlers;
@@ -83,9 +95,13 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   // ---------------------------------------------------------------- sending
 
   bool send(const Json& message, const SendOptions& send_options) {
-    if (closed.load(std::memory_order_acquire) || !transport) return false;
+    if (closed.load(std::memory_order_acquire)) return false;
+    SenderScope scope(*this);
+    auto current = transport.load();
+    if (!current) return false;
     try {
-      transport->send(message, send_options);
+      current->send(message, send_options);
+      current.reset();
       return true;
     } catch (const TransportError& e) {
       log::debug(options.name, "send failed: {}", e.what());
@@ -458,7 +474,7 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
 
   void shutdown() {
     closed.store(true, std::memory_order_release);
-    if (transport) transport->close();
+    if (auto current = transport.load()) current->close();
     on_transport_closed();
     {
       std::unique_lock lock(in_mutex);
@@ -538,7 +554,13 @@ Protocol::Protocol(ProtocolOptions options) : core_(std::make_shared<Core>(std::
   core_->owner = this;
 }
 
-Protocol::~Protocol() { core_->shutdown(); }
+Protocol::~Protocol() {
+  core_->shutdown();
+  // Released here, on the owner's thread (see Core::transport).
+  auto last = core_->transport.exchange(nullptr);
+  while (core_->active_senders.load(std::memory_order_acquire) > 0) std::this_thread::yield();
+  last.reset();
+}
 
 void Protocol::set_request_handler(std::string method, RequestHandler handler) {
   std::unique_lock lock(core_->handlers_mutex);
@@ -567,8 +589,9 @@ void Protocol::set_error_handler(std::function<void(const std::string&)> handler
 }
 
 void Protocol::connect(std::shared_ptr<Transport> transport) {
-  if (core_->transport) throw std::logic_error("Protocol::connect called twice");
-  core_->transport = std::move(transport);
+  if (core_->transport.load()) throw std::logic_error("Protocol::connect called twice");
+  auto started = transport;
+  core_->transport.store(std::move(transport));
   std::weak_ptr<Core> weak = core_;
   Transport::Handlers handlers;
   handlers.on_message = [weak](Json message) {
@@ -580,7 +603,7 @@ void Protocol::connect(std::shared_ptr<Transport> transport) {
   handlers.on_close = [weak] {
     if (auto core = weak.lock()) core->on_transport_closed();
   };
-  core_->transport->start(std::move(handlers));
+  started->start(std::move(handlers));
 }
 
 Json Protocol::request(std::string_view method, Json params, const RequestOptions& options) {
@@ -631,15 +654,17 @@ void Protocol::cancel(const Json& request_id, std::string reason) {
 }
 
 void Protocol::notify(std::string_view method, Json params, const SendOptions& options) {
-  if (core_->closed.load(std::memory_order_acquire) || !core_->transport) {
+  Core::SenderScope scope(*core_);
+  auto current = core_->transport.load();
+  if (core_->closed.load(std::memory_order_acquire) || !current) {
     throw TransportError(fmt::format("connection closed: cannot send {}", method));
   }
-  core_->transport->send(make_notification(method, std::move(params)), options);
+  current->send(make_notification(method, std::move(params)), options);
 }
 
 void Protocol::close() {
   core_->closed.store(true, std::memory_order_release);
-  if (core_->transport) core_->transport->close();
+  if (auto current = core_->transport.load()) current->close();
   core_->on_transport_closed();
 }
 

@@ -1,0 +1,230 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+#include <vector>
+
+#include "mcp/protocol.hpp"
+#include "support.hpp"
+#include "transport/in_memory.hpp"
+
+using lh::mcp::Json;
+namespace mcp = lh::mcp;
+using mcp::test::Signal;
+
+namespace {
+
+struct Pair {
+  std::unique_ptr<mcp::Protocol> left;
+  std::unique_ptr<mcp::Protocol> right;
+
+  Pair() {
+    auto [a, b] = lh::transport::make_in_memory_pair();
+    left = std::make_unique<mcp::Protocol>(mcp::ProtocolOptions{.name = "left"});
+    right = std::make_unique<mcp::Protocol>(mcp::ProtocolOptions{.name = "right"});
+    a_end = a;
+    b_end = b;
+  }
+  void start() {
+    left->connect(a_end);
+    right->connect(b_end);
+  }
+  std::shared_ptr<mcp::Transport> a_end, b_end;
+};
+
+}  // namespace
+
+TEST_CASE("responses are matched to requests in any order") {
+  Pair pair;
+  Signal release_first;
+  pair.right->set_request_handler("echo", [&](const Json& params, mcp::RequestContext&) {
+    if (params["n"] == 0) release_first.wait();
+    return Json{{"n", params["n"]}};
+  });
+  pair.start();
+
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  std::vector<Json> results(5);
+  for (int i = 0; i < 5; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = pair.left->request("echo", Json{{"n", i}});
+      ++done;
+    });
+  }
+  // Requests 1..4 complete while request 0 is still held.
+  for (int spin = 0; spin < 2000 && done.load() < 4; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(done.load() == 4);
+  release_first.set();
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 5; ++i) CHECK(results[i]["n"] == i);
+}
+
+TEST_CASE("an unknown method is -32601 and a handler's McpError is passed through") {
+  Pair pair;
+  pair.right->set_request_handler("fail", [](const Json&, mcp::RequestContext&) -> Json {
+    throw mcp::McpError(-32602, "Invalid params: nope", Json{{"field", "x"}});
+  });
+  pair.right->set_request_handler("crash", [](const Json&, mcp::RequestContext&) -> Json {
+    throw std::runtime_error("disk on fire");
+  });
+  pair.start();
+  try {
+    pair.left->request("no/such/method");
+    FAIL("expected an error");
+  } catch (const mcp::McpError& e) {
+    CHECK(e.code() == -32601);
+    CHECK(e.message() == "Method not found: no/such/method");
+  }
+  try {
+    pair.left->request("fail");
+    FAIL("expected an error");
+  } catch (const mcp::McpError& e) {
+    CHECK(e.code() == -32602);
+    CHECK(e.message() == "Invalid params: nope");
+    REQUIRE(e.data().has_value());
+    CHECK((*e.data())["field"] == "x");
+  }
+  try {
+    pair.left->request("crash");
+    FAIL("expected an error");
+  } catch (const mcp::McpError& e) {
+    CHECK(e.code() == -32603);
+    CHECK(e.message() == "Internal error: disk on fire");
+  }
+}
+
+TEST_CASE("a timeout fails the request and sends notifications/cancelled") {
+  Pair pair;
+  Signal handler_stopped;
+  pair.right->set_request_handler("hang", [&](const Json&, mcp::RequestContext& context) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait(lock, context.stop_token(), [] { return false; });
+    handler_stopped.set();
+    return Json::object();
+  });
+  pair.start();
+  mcp::RequestOptions options;
+  options.timeout = std::chrono::milliseconds(50);
+  try {
+    pair.left->request("hang", nullptr, options);
+    FAIL("expected a timeout");
+  } catch (const mcp::McpError& e) {
+    CHECK(e.code() == mcp::error_code::request_timeout);
+    CHECK(std::string(e.what()).find("hang") != std::string::npos);
+  }
+  CHECK(handler_stopped.wait());
+}
+
+TEST_CASE("progress reaches the callback, only increasing, and can extend the deadline") {
+  Pair pair;
+  pair.right->set_request_handler("work", [](const Json&, mcp::RequestContext& context) {
+    CHECK(context.progress_token().has_value());
+    CHECK(context.progress(1, 4, "one"));
+    CHECK_FALSE(context.progress(1));  // not increasing: dropped
+    CHECK(context.progress(2));
+    context.notify("notifications/progress", Json{{"progressToken", *context.progress_token()}, {"progress", 1.5}});
+    CHECK(context.progress(4, 4));
+    return Json{{"ok", true}};
+  });
+  pair.start();
+  std::vector<mcp::Progress> seen;
+  mcp::RequestOptions options;
+  options.on_progress = [&](const mcp::Progress& p) { seen.push_back(p); };
+  options.reset_timeout_on_progress = true;
+  auto result = pair.left->request("work", Json::object(), options);
+  CHECK(result["ok"] == true);
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].progress == 1);
+  CHECK(seen[0].total == 4);
+  CHECK(seen[0].message == "one");
+  CHECK(seen[1].progress == 2);
+  CHECK(seen[2].progress == 4);
+}
+
+TEST_CASE("a request without a progress token sends no progress") {
+  Pair pair;
+  pair.right->set_request_handler("work", [](const Json&, mcp::RequestContext& context) {
+    return Json{{"sent", context.progress(1)}};
+  });
+  pair.start();
+  CHECK(pair.left->request("work")["sent"] == false);
+}
+
+TEST_CASE("cancelling through a stop_token stops the peer's handler") {
+  Pair pair;
+  Signal started, stopped;
+  pair.right->set_request_handler("hang", [&](const Json&, mcp::RequestContext& context) {
+    started.set();
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait(lock, context.stop_token(), [] { return false; });
+    stopped.set();
+    return Json::object();
+  });
+  pair.start();
+  std::stop_source stop;
+  std::jthread canceller([&] {
+    started.wait();
+    stop.request_stop();
+  });
+  mcp::RequestOptions options;
+  options.cancel = stop.get_token();
+  try {
+    pair.left->request("hang", nullptr, options);
+    FAIL("expected cancellation");
+  } catch (const mcp::McpError& e) {
+    CHECK(e.code() == mcp::error_code::request_cancelled);
+  }
+  CHECK(stopped.wait());
+}
+
+TEST_CASE("closing the transport fails pending requests with a clear error") {
+  Pair pair;
+  Signal started;
+  pair.right->set_request_handler("hang", [&](const Json&, mcp::RequestContext& context) {
+    started.set();
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait(lock, context.stop_token(), [] { return false; });
+    return Json::object();
+  });
+  Signal closed;
+  pair.left->set_close_handler([&] { closed.set(); });
+  pair.start();
+  std::jthread closer([&] {
+    started.wait();
+    pair.b_end->close();
+  });
+  try {
+    pair.left->request("hang");
+    FAIL("expected connection closed");
+  } catch (const mcp::McpError& e) {
+    CHECK(e.code() == mcp::error_code::connection_closed);
+    CHECK(std::string(e.what()).find("Connection closed") == 0);
+  }
+  CHECK(closed.wait());
+  CHECK(pair.left->closed());
+  // After close, new requests fail at once instead of hanging.
+  CHECK_THROWS_AS(pair.left->request("hang"), mcp::McpError);
+}
+
+TEST_CASE("the worker pool grows past its minimum when every thread is busy") {
+  auto pool = std::make_shared<mcp::WorkerPool>(1, 8);
+  Signal release;
+  std::atomic<int> running{0};
+  for (int i = 0; i < 4; ++i) {
+    pool->post([&] {
+      ++running;
+      release.wait();
+    });
+  }
+  for (int spin = 0; spin < 2000 && running.load() < 4; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(running.load() == 4);
+  release.set();
+}
