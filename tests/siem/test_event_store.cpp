@@ -1,0 +1,134 @@
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "siem/event_store.hpp"
+#include "siem/time_parse.hpp"
+#include "tests/siem/helpers.hpp"
+
+using namespace lh;
+using namespace lh::siem;
+
+namespace {
+
+constexpr std::int64_t kSecond = 1'000'000;
+const std::int64_t kBase = parse_timestamp("2020-09-20T16:00:00Z")->micros;
+
+udm::Event make_event(std::int64_t time, const char* type, const char* host, const char* ip, int port) {
+  udm::Event e(time);
+  e.set("metadata.event_type", type);
+  e.set("metadata.product_event_type", type[0] == 'P' ? "1" : "3");
+  e.set("principal.hostname", host);
+  e.set("principal.ip", ip);
+  e.set("target.port", port);
+  e.set("additional.fields[\"Initiated\"]", port % 2 ? "true" : "false");
+  return e;
+}
+
+std::vector<std::int64_t> times_of(const EventStore& store, const SearchResult& result) {
+  std::vector<std::int64_t> out;
+  for (auto index : result.events) out.push_back(store.view(index)->timestamp_us());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("time window, newest first, max_events and more_data_available") {
+  EventStore store;
+  for (int i = 0; i < 10; ++i) {
+    store.add_event(make_event(kBase + i * 60 * kSecond, "PROCESS_LAUNCH", "WORKSTATION5.theshire.local", "172.18.39.5", 445));
+  }
+  store.finish();
+  REQUIRE(store.size() == 10);
+  CHECK(store.now_us() == kBase + 9 * 60 * kSecond);  // defaults to the newest event
+
+  // Inclusive window [minute 2, minute 5].
+  const TimeRange window{kBase + 2 * 60 * kSecond, kBase + 5 * 60 * kSecond};
+  auto all = store.search({}, {}, window, 100);
+  CHECK(times_of(store, all) == std::vector<std::int64_t>{kBase + 300 * kSecond, kBase + 240 * kSecond,
+                                                          kBase + 180 * kSecond, kBase + 120 * kSecond});
+  CHECK_FALSE(all.more_data_available);
+
+  auto limited = store.search({}, {}, window, 3);
+  CHECK(limited.events.size() == 3);
+  CHECK(limited.more_data_available);
+  auto exact = store.search({}, {}, window, 4);
+  CHECK(exact.events.size() == 4);
+  CHECK_FALSE(exact.more_data_available);
+
+  // hours_back against the data clock, then against a set clock.
+  auto range = store.time_range(1.0 / 60 * 3, std::nullopt, std::nullopt);  // last 3 minutes
+  CHECK(store.search({}, {}, range, 100).events.size() == 4);
+  store.set_now_us(kBase + 60 * kSecond);
+  range = store.time_range(24, std::nullopt, std::nullopt);
+  CHECK(store.search({}, {}, range, 100).events.size() == 2);
+  range = store.time_range(24, kBase + 8 * 60 * kSecond, std::nullopt);  // start after now: nothing
+  CHECK(store.search({}, {}, range, 100).events.empty());
+  range = store.time_range(24, std::nullopt, kBase + 9 * 60 * kSecond);
+  CHECK(store.search({}, {}, range, 100).events.size() == 10);
+}
+
+TEST_CASE("index-hinted searches return exactly the full-scan result") {
+  const char* types[] = {"PROCESS_LAUNCH", "NETWORK_CONNECTION", "USER_LOGIN"};
+  const char* hosts[] = {"WORKSTATION5.theshire.local", "WORKSTATION6.theshire.local", "MORDORDC.theshire.local"};
+  const char* ips[] = {"172.18.39.5", "172.18.39.6", "172.18.38.5"};
+  std::mt19937 random(7);
+  EventStore store;
+  for (int i = 0; i < 5000; ++i) {
+    store.add_event(make_event(kBase + static_cast<std::int64_t>(random() % 3600) * kSecond, types[random() % 3],
+                               hosts[random() % 3], ips[random() % 3], static_cast<int>(random() % 4) * 1000 + 445));
+  }
+  store.finish();
+  const TimeRange range{kBase + 600 * kSecond, kBase + 3000 * kSecond};
+  const auto host_id = *udm::find_field("principal.hostname");
+  const auto port_id = *udm::find_field("target.port");
+  auto predicate = [&](const udm::EventView& e) {
+    bool type_ok = false, host_ok = false, port_ok = false;
+    e.for_each_value(udm::fields::event_type, [&](const udm::Value& v) {
+      type_ok = v.number == udm::ordinal(udm::EventType::NETWORK_CONNECTION) ||
+                v.number == udm::ordinal(udm::EventType::USER_LOGIN);
+      return true;
+    });
+    e.for_each_value(host_id, [&](const udm::Value& v) {
+      host_ok = v.text == "WORKSTATION6.theshire.local";
+      return true;
+    });
+    e.for_each_value(port_id, [&](const udm::Value& v) {
+      port_ok = v.number == 445;
+      return true;
+    });
+    return type_ok && host_ok && port_ok;
+  };
+  const std::vector<FieldHint> hints = {
+      {udm::fields::event_type, {"NETWORK_CONNECTION", "USER_LOGIN"}},
+      {udm::fields::principal_hostname, {"WORKSTATION6.theshire.local"}}};
+  for (std::size_t max_events : {std::size_t{5}, std::size_t{50}, std::size_t{100000}}) {
+    const auto scan = store.search(predicate, {}, range, max_events);
+    const auto hinted = store.search(predicate, hints, range, max_events);
+    CHECK(hinted.events == scan.events);
+    CHECK(hinted.more_data_available == scan.more_data_available);
+    CHECK(hinted.candidates_examined < scan.candidates_examined);
+  }
+  // A hinted value that no event has gives no candidates at all.
+  const auto nothing = store.search(predicate, {{udm::fields::principal_hostname, {"NOPE"}}}, range, 10);
+  CHECK(nothing.events.empty());
+  CHECK(nothing.candidates_examined == 0);
+}
+
+TEST_CASE("results come back as Chronicle result JSON") {
+  EventStore store;
+  store.add_event(make_event(kBase, "NETWORK_CONNECTION", "WORKSTATION6", "172.18.39.5", 445), "unit.json", 7);
+  store.finish();
+  const auto result = store.search({}, {}, TimeRange{}, 10);
+  const auto json = store.result_json(result);
+  CHECK(json["total_events"] == 1);
+  CHECK(json["more_data_available"] == false);
+  const auto& event = json["events"][0];
+  CHECK(event["name"].get<std::string>().find("/events/") != std::string::npos);
+  CHECK(event["udm"]["metadata"]["eventType"] == "NETWORK_CONNECTION");
+  CHECK(event["udm"]["metadata"]["eventTimestamp"] == "2020-09-20T16:00:00Z");
+  CHECK(event["udm"]["principal"]["ip"][0] == "172.18.39.5");
+  CHECK(event["udm"]["target"]["port"] == 445);
+  CHECK(store.event_source(result.events[0]) == "unit.json:7");
+  CHECK(store.event_id(result.events[0]).size() == 16);
+}

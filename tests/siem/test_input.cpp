@@ -1,0 +1,242 @@
+#include <doctest/doctest.h>
+
+#include <zip.h>
+
+#include <random>
+
+#include "siem/event_store.hpp"
+#include "siem/input_evtx.hpp"
+#include "siem/input_json.hpp"
+#include "tests/siem/helpers.hpp"
+
+using namespace lh;
+using namespace lh::siem;
+using lh::siem::test::TempDir;
+
+namespace {
+
+class CollectingSink final : public RecordSink {
+ public:
+  std::vector<std::pair<std::size_t, std::string>> events;  // line, EventID
+  std::vector<std::string> udm;
+  std::vector<std::string> errors;
+  void on_flat_event(const FlatEvent& event, std::size_t line) override {
+    events.emplace_back(line, std::string(event.value_or_empty("EventID")));
+  }
+  void on_udm_json(std::string_view json, std::size_t) override { udm.emplace_back(json); }
+  void on_bad_record(std::size_t line, std::string_view message) override {
+    errors.push_back(fmt::format("{}: {}", line, message));
+  }
+};
+
+void parse_text(const std::string& text, CollectingSink& sink) {
+  simdjson::padded_string buffer(text);
+  parse_json_unit(buffer, sink);
+}
+
+void write_zip(const std::filesystem::path& path, const std::vector<std::pair<std::string, std::string>>& entries) {
+  int error = 0;
+  zip_t* archive = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  REQUIRE(archive != nullptr);
+  for (const auto& [name, content] : entries) {
+    zip_source_t* source = zip_source_buffer(archive, content.data(), content.size(), 0);
+    REQUIRE(source != nullptr);
+    REQUIRE(zip_file_add(archive, name.c_str(), source, ZIP_FL_OVERWRITE) >= 0);
+  }
+  REQUIRE(zip_close(archive) == 0);
+}
+
+const std::string kGood1 = R"({"EventID":4624,"Channel":"Security","Hostname":"H1","TimeCreated":"2020-01-01T00:00:01Z","TargetLogonId":"0x1"})";
+const std::string kGood2 = R"({"EventID":4658,"Channel":"security","Hostname":"H1","TimeCreated":"2020-01-01T00:00:02Z"})";
+
+}  // namespace
+
+TEST_CASE("JSON lines: blank lines, CRLF and a bad line reported by line number") {
+  CollectingSink sink;
+  parse_text(kGood1 + "\r\n\r\n  \n{broken\n" + kGood2 + "\r\n[1,2]\n", sink);
+  REQUIRE(sink.events.size() == 2);
+  CHECK(sink.events[0] == std::pair<std::size_t, std::string>{1, "4624"});
+  CHECK(sink.events[1] == std::pair<std::size_t, std::string>{5, "4658"});
+  REQUIRE(sink.errors.size() == 2);
+  CHECK(sink.errors[0].rfind("4: invalid JSON", 0) == 0);
+  CHECK(sink.errors[1] == "6: record is not a JSON object");
+}
+
+TEST_CASE("one JSON document: array of events, single object, saved search result") {
+  {
+    CollectingSink sink;
+    parse_text("[\n" + kGood1 + ",\n" + kGood2 + "\n]\n", sink);
+    CHECK(sink.events.size() == 2);
+    CHECK(sink.errors.empty());
+  }
+  {
+    CollectingSink sink;
+    parse_text("{\n  \"EventID\": 1,\n  \"Channel\": \"Microsoft-Windows-Sysmon/Operational\"\n}\n", sink);
+    REQUIRE(sink.events.size() == 1);
+    CHECK(sink.events[0].second == "1");
+  }
+  {
+    CollectingSink sink;
+    parse_text(R"({"events":[{"name":"x/events/1","udm":{"metadata":{"eventType":"PROCESS_LAUNCH","eventTimestamp":"2020-01-01T00:00:00Z"}}}]})", sink);
+    CHECK(sink.events.empty());
+    CHECK(sink.udm.size() == 1);
+  }
+  {
+    CollectingSink sink;
+    parse_text("[1, {\"EventID\": 2}", sink);  // truncated array
+    CHECK(sink.events.empty());
+    REQUIRE(sink.errors.size() == 1);
+    CHECK(sink.errors[0].rfind("1: invalid JSON document", 0) == 0);
+  }
+}
+
+TEST_CASE("strings are HTML-unescaped and nested objects flattened") {
+  CollectingSink sink;
+  struct Capture final : RecordSink {
+    std::vector<std::pair<std::string, std::string>> fields;
+    void on_flat_event(const FlatEvent& event, std::size_t) override {
+      for (const auto& f : event.fields()) fields.emplace_back(f.key, f.value);
+    }
+    void on_udm_json(std::string_view, std::size_t) override {}
+    void on_bad_record(std::size_t, std::string_view) override {}
+  } capture;
+  simdjson::padded_string buffer(std::string(
+      R"({"CommandLine":"cmd /c whoami 1&gt; x 2&gt;&amp;1","EventID":1,"winlog":{"task":"t"},"tags":["a","b"],"n":null,"b":true})"));
+  parse_json_unit(buffer, capture);
+  using P = std::pair<std::string, std::string>;
+  CHECK(capture.fields == std::vector<P>{{"CommandLine", "cmd /c whoami 1> x 2>&1"}, {"EventID", "1"},
+                                         {"winlog.task", "t"}, {"tags", R"(["a","b"])"}, {"b", "true"}});
+}
+
+TEST_CASE("ingest reports bad lines as file:line, counts them, keeps going") {
+  TempDir dir;
+  const auto file = dir.write("events.jsonl", kGood1 + "\nnot json\n" + kGood2 + "\n\xFF\xFE garbage\n");
+  EventStore store;
+  const auto report = store.load({file});
+  CHECK(store.size() == 2);
+  const auto& counts = report.per_unit.at(file.string());
+  CHECK(counts.read == 4);
+  CHECK(counts.mapped == 1);
+  CHECK(counts.generic == 1);
+  CHECK(counts.skipped == 2);
+  REQUIRE(report.errors.size() == 2);
+  CHECK(report.errors[0].rfind(file.string() + ":2: invalid JSON", 0) == 0);
+  CHECK(report.errors[1].rfind(file.string() + ":4: invalid JSON", 0) == 0);
+}
+
+TEST_CASE("zip archives: entries read one by one, errors name archive!entry:line") {
+  TempDir dir;
+  const auto archive = dir.path() / "logs.zip";
+  write_zip(archive, {{"a/first.json", kGood1 + "\n" + kGood2 + "\n"},
+                      {"second.jsonl", kGood2 + "\n{\"EventID\": \n"},
+                      {"notes.txt", "ignored"}});
+  EventStore store;
+  const auto report = store.load({dir.path()});
+  CHECK(store.size() == 3);
+  CHECK(report.per_unit.size() == 2);
+  CHECK(report.per_unit.at(archive.string() + "!a/first.json").read == 2);
+  CHECK(report.per_unit.at(archive.string() + "!second.jsonl").skipped == 1);
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].rfind(archive.string() + "!second.jsonl:2: invalid JSON", 0) == 0);
+}
+
+TEST_CASE("garbage inputs never crash") {
+  TempDir dir;
+  // A truncated zip.
+  const auto good_zip = dir.path() / "good.zip";
+  std::string big;
+  for (int i = 0; i < 2000; ++i) big += kGood1 + "\n";
+  write_zip(good_zip, {{"big.json", big}});
+  std::string zip_bytes;
+  {
+    std::FILE* f = std::fopen(good_zip.c_str(), "rb");
+    char chunk[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) zip_bytes.append(chunk, n);
+    std::fclose(f);
+  }
+  const auto truncated = dir.write("truncated.zip", zip_bytes.substr(0, zip_bytes.size() / 2));
+  // Binary junk named .json, and junk named .evtx and .zip.
+  std::mt19937 random(42);
+  std::string junk(64 * 1024, '\0');
+  for (auto& c : junk) c = static_cast<char>(random());
+  const auto junk_json = dir.write("junk.json", junk);
+  const auto junk_evtx = dir.write("junk.evtx", junk);
+  const auto junk_zip = dir.write("junk.zip", junk);
+  // Invalid UTF-8 inside a string, and a huge (24 MB) but valid line.
+  const auto bad_utf8 = dir.write("utf8.jsonl", "{\"EventID\": 1, \"Image\": \"C:\\\\\xC3\\\\x.exe\"}\n" + kGood1 + "\n");
+  const auto huge = dir.write("huge.jsonl", "{\"EventID\": 4104, \"Channel\": \"Microsoft-Windows-PowerShell/Operational\", "
+                                            "\"ScriptBlockText\": \"" + std::string(24 * 1024 * 1024, 'A') + "\"}\n" + kGood2 + "\n");
+  const auto empty = dir.write("empty.json", "");
+  const auto missing = dir.path() / "missing.json";
+
+  EventStore store;
+  LoadOptions options;
+  options.max_errors = 100000;  // the junk file alone yields hundreds of bad lines
+  const auto report = store.load({truncated, junk_json, junk_evtx, junk_zip, bad_utf8, huge, empty, missing}, options);
+  CHECK(report.errors.size() == report.error_count);
+  CHECK(report.error_count >= 5);
+  auto has_error = [&](const std::string& prefix) {
+    for (const auto& e : report.errors) {
+      if (e.rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+  };
+  CHECK(has_error(truncated.string()));
+  CHECK(has_error(junk_json.string() + ":"));
+  CHECK(has_error(junk_evtx.string() + ": cannot open EVTX file"));
+  CHECK(has_error(junk_zip.string() + ": cannot open zip archive"));
+  CHECK(has_error(bad_utf8.string() + ":1: invalid JSON"));
+  CHECK(has_error(missing.string() + ": cannot read input"));
+  CHECK(report.per_unit.at(bad_utf8.string()).skipped == 1);
+  CHECK(report.per_unit.at(huge.string()).read == 2);
+  CHECK(report.per_unit.at(huge.string()).skipped == 0);
+  CHECK(report.per_unit.at(empty.string()).read == 0);
+}
+
+TEST_CASE("EVTX record XML maps to the flat OTRF layout") {
+  const std::string xml = R"(<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
+  <System>
+    <Provider Name="Microsoft-Windows-Security-Auditing" Guid="{54849625-5478-4994-a5ba-3e3b0328c30d}"/>
+    <EventID>4624</EventID>
+    <Level>0</Level>
+    <TimeCreated SystemTime="2020-09-22T18:53:30.1234567Z"/>
+    <EventRecordID>933021</EventRecordID>
+    <Execution ProcessID="760" ThreadID="7276"/>
+    <Channel>Security</Channel>
+    <Computer>WORKSTATION6.theshire.local</Computer>
+    <Security/>
+  </System>
+  <EventData>
+    <Data Name="TargetUserName">pgustavo</Data>
+    <Data Name="TargetLogonId">0x4e13b2e</Data>
+    <Data Name="IpAddress">172.18.39.5</Data>
+    <Data Name="ProcessName">-</Data>
+    <Data Name="Empty"/>
+    <Data Name="Cmd">a &amp;&amp; b &lt;c&gt;</Data>
+  </EventData>
+</Event>)";
+  FlatEvent event;
+  REQUIRE(flatten_event_xml(xml, event));
+  CHECK(event.value_or_empty("EventID") == "4624");
+  CHECK(event.value_or_empty("Channel") == "Security");
+  CHECK(event.value_or_empty("Hostname") == "WORKSTATION6.theshire.local");
+  CHECK(event.value_or_empty("SourceName") == "Microsoft-Windows-Security-Auditing");
+  CHECK(event.value_or_empty("TimeCreated") == "2020-09-22T18:53:30.1234567Z");
+  CHECK(event.value_or_empty("RecordNumber") == "933021");
+  CHECK(event.value_or_empty("ExecutionProcessID") == "760");
+  CHECK(event.value_or_empty("TargetUserName") == "pgustavo");
+  CHECK(event.value_or_empty("TargetLogonId") == "0x4e13b2e");
+  CHECK(event.value_or_empty("IpAddress") == "172.18.39.5");
+  CHECK(event.find("Empty") != nullptr);
+  CHECK(event.value_or_empty("Cmd") == "a && b <c>");
+
+  const std::string user_data = R"(<Event><System><EventID>1102</EventID><Channel>Security</Channel></System>
+  <UserData><LogFileCleared xmlns="x"><SubjectUserName>admin</SubjectUserName><SubjectLogonId>0x1</SubjectLogonId></LogFileCleared></UserData></Event>)";
+  FlatEvent cleared;
+  REQUIRE(flatten_event_xml(user_data, cleared));
+  CHECK(cleared.value_or_empty("SubjectUserName") == "admin");
+  CHECK(cleared.value_or_empty("SubjectLogonId") == "0x1");
+  FlatEvent none;
+  CHECK_FALSE(flatten_event_xml("<NotAnEvent/>", none));
+}

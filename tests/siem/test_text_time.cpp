@@ -1,0 +1,74 @@
+#include <doctest/doctest.h>
+
+#include "siem/clock_correction.hpp"
+#include "siem/text_util.hpp"
+#include "siem/time_parse.hpp"
+
+using namespace lh::siem;
+
+TEST_CASE("HTML unescaping of shipper text") {
+  CHECK(html_unescape("&lt;Anonymous Pipe&gt;") == "<Anonymous Pipe>");
+  CHECK(html_unescape("cmd /c whoami 1&gt; out 2&gt;&amp;1") == "cmd /c whoami 1> out 2>&1");
+  CHECK(html_unescape("&quot;a&quot; &#39;b&#39; &#x41;") == "\"a\" 'b' A");
+  CHECK(html_unescape("AT&T & &bogus; &") == "AT&T & &bogus; &");
+  CHECK(has_html_entity("1&gt;"));
+  CHECK_FALSE(has_html_entity("a & b"));
+}
+
+TEST_CASE("short host names for comparisons") {
+  CHECK(short_hostname("WORKSTATION5.theshire.local") == "workstation5");
+  CHECK(short_hostname("WORKSTATION5") == "workstation5");
+  CHECK(short_hostname("\\\\MORDORDC.theshire.local.") == "mordordc");
+  CHECK(short_hostname("172.18.39.5") == "172.18.39.5");
+  CHECK(short_hostname("fe80::1") == "fe80::1");
+}
+
+TEST_CASE("integers in decimal and hex") {
+  CHECK(parse_integer("445") == 445);
+  CHECK(parse_integer("0x3e7") == 999);
+  CHECK(parse_integer("-1") == -1);
+  CHECK_FALSE(parse_integer("-").has_value());
+  CHECK_FALSE(parse_integer("12a").has_value());
+}
+
+TEST_CASE("UTF-8 validation") {
+  CHECK(is_valid_utf8("h\xC3\xA9llo"));
+  CHECK_FALSE(is_valid_utf8("bad \xC3 byte"));
+  CHECK(sanitize_utf8("bad \xFF") == "bad \xEF\xBF\xBD");
+}
+
+TEST_CASE("timestamp spellings") {
+  const auto z = parse_timestamp("2020-12-19T06:59:28.410Z");
+  REQUIRE(z);
+  CHECK(z->has_zone);
+  CHECK(format_rfc3339(z->micros) == "2020-12-19T06:59:28.410Z");
+  const auto local = parse_timestamp("2020-10-19 03:30:42.058");
+  REQUIRE(local);
+  CHECK_FALSE(local->has_zone);
+  CHECK(format_rfc3339(local->micros) == "2020-10-19T03:30:42.058Z");
+  CHECK(format_rfc3339(parse_timestamp("2020-09-20 12:16:06")->micros) == "2020-09-20T12:16:06Z");
+  CHECK(format_rfc3339(parse_timestamp("2020-09-20T16:16:06.4701234Z")->micros) == "2020-09-20T16:16:06.470123Z");
+  CHECK(format_rfc3339(parse_timestamp("2020-09-20T12:16:06-04:00")->micros) == "2020-09-20T16:16:06Z");
+  CHECK_FALSE(parse_timestamp("yesterday").has_value());
+  CHECK_FALSE(parse_timestamp("2020-13-01 00:00:00").has_value());
+  CHECK_FALSE(parse_timestamp("2020-09-20 12:16:06 junk").has_value());
+}
+
+TEST_CASE("clock offsets round to quarter hours") {
+  constexpr std::int64_t s = 1'000'000;
+  CHECK(rounded_median_offset({5 * 3600 * s - 2 * s, 5 * 3600 * s + 1 * s, 5 * 3600 * s}) == 5 * 3600 * s);
+  CHECK(rounded_median_offset({-3 * s, -2 * s, -1 * s}) == 0);
+  CHECK(rounded_median_offset({-4 * 3600 * s + 500000}) == -4 * 3600 * s);
+  CHECK(rounded_median_offset({}) == 0);
+
+  // A host's Security events borrow the offset learned from its Sysmon events.
+  ClockCorrector corrector;
+  NormaliseOutcome sysmon;
+  sysmon.utc_time_us = 1000 * s + 5 * 3600 * s;
+  sysmon.time_created_us = 1000 * s;
+  corrector.observe("WORKSTATION6.theshire.local", sysmon);
+  CHECK(corrector.offset_us("workstation6", TimeSource::time_created) == 5 * 3600 * s);
+  CHECK(corrector.offset_us("OTHERHOST", TimeSource::time_created) == 5 * 3600 * s);  // unit-wide fallback
+  CHECK(corrector.offset_us("workstation6", TimeSource::at_timestamp) == 0);
+  CHECK(corrector.offset_us("workstation6", TimeSource::sysmon_utc) == 0);
+}
