@@ -152,7 +152,7 @@ void Background::user_session() {
   if (active_from >= w1_ || s.logoff <= w0_ || std::max(active_from, w0_) >= std::min(s.logoff, w1_)) return;
 
   const std::string home = fmt::format("C:\\Users\\{}\\", user.name);
-  for (int i = count(60); i > 0; --i) {
+  for (int i = count(40); i > 0; --i) {
     const Millis t = when_in(active_from, s.logoff);
     const App& app = rng_.pick(kApps);
     const std::string image = app.image;
@@ -170,21 +170,21 @@ void Background::user_session() {
   }
   Process browser = make(s.logon + 3 * kMinute, kApps[0].image, std::string("\"") + kApps[0].image + "\"", user,
                          s.logon_id, "Medium", 1, home);
-  for (int i = count(100); i > 0; --i)
+  for (int i = count(60); i > 0; --i)
     win::network_connection(sink_, h_, when_in(active_from, s.logoff), browser,
                             {h_.ip, port(), rng_.pick(kExternal), 443, true});
-  for (int i = count(30); i > 0; --i)
+  for (int i = count(20); i > 0; --i)
     win::network_connection(sink_, h_, when_in(active_from, s.logoff), s.outlook,
                             {h_.ip, port(), "52.96.166.130", 443, true});
-  for (int i = count(30); i > 0; --i) {
+  for (int i = count(15); i > 0; --i) {
     const Millis t = when_in(active_from, s.logoff);
     win::file_create(sink_, h_, t, browser,
                      fmt::format("{}Downloads\\{}_{}.pdf", home, rng_.pick({"statement", "invoice", "brochure", "datasheet"}),
                                  rng_.between(100, 999)));
   }
-  for (int i = count(30); i > 0; --i)
+  for (int i = count(20); i > 0; --i)
     file_share_visit(when_in(active_from, s.logoff), user);
-  for (int i = count(30); i > 0; --i)
+  for (int i = count(20); i > 0; --i)
     win::registry_set_value(
         sink_, h_, when_in(active_from, s.logoff), s.explorer,
         fmt::format("HKU\\{}\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist\\"
@@ -198,7 +198,7 @@ void Background::user_session() {
     spawn(t + 20000, cmd, "C:\\Windows\\System32\\ipconfig.exe", rng_.pick({"ipconfig /all", "ipconfig", "ipconfig /flushdns"}),
           user, s.logon_id, "Medium", 1, home);
   }
-  for (int i = count(3); i > 0; --i) {
+  for (int i = count(2); i > 0; --i) {
     win::Logon l;
     l.type = 2;
     l.target = user;
@@ -258,7 +258,7 @@ void Background::file_share_visit(Millis t, const Account& user) {
 
 void Background::system_activity() {
   const Host& dc = e_.host(names::kDc);
-  for (int i = count(18); i > 0; --i) {
+  for (int i = count(10); i > 0; --i) {
     const Millis t = when();
     const Task& task = rng_.pick(kTasks);
     const bool network_service = std::string_view(task.image).ends_with("gpupdate.exe");
@@ -272,7 +272,7 @@ void Background::system_activity() {
     win::file_create(sink_, h_, t + 9000, prefetcher(),
                      fmt::format("C:\\Windows\\Prefetch\\{}-{:08X}.pf", base, static_cast<std::uint32_t>(label(base))));
   }
-  for (int i = count(25); i > 0; --i) {
+  for (int i = count(10); i > 0; --i) {
     const Millis t = when();
     const std::uint32_t sport = port();
     if (&h_ != &dc) {
@@ -298,13 +298,13 @@ void Background::system_activity() {
       win::share_accessed(sink_, dc, t + 36, a);
     }
   }
-  for (int i = count(20); i > 0; --i) {
+  for (int i = count(10); i > 0; --i) {
     const Millis t = when();
     Process dns = make(h_.boot + 5000, "C:\\Windows\\system32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k NetworkService -p -s Dnscache",
                        h_.network_service, 0x3e4, "System", 0);
     win::network_connection(sink_, h_, t, dns, {h_.ip, port(), dc.ip, 53, true, "udp"});
   }
-  for (int i = count(10); i > 0; --i) {
+  for (int i = count(5); i > 0; --i) {
     Process wu = make(h_.boot + 7000, "C:\\Windows\\system32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s wuauserv",
                       h_.system_account, 0x3e7, "System", 0);
     win::network_connection(sink_, h_, when(), wu, {h_.ip, port(), rng_.pick(kExternal), 443, true});
@@ -341,7 +341,7 @@ void Background::server_activity() {
     Process sql = make(h_.boot + 40000, "C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe",
                        "\"C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe\" -sMSSQLSERVER",
                        {"ACME\\svc_sql", "svc_sql", e_.netbios, e_.user(names::kSqlService).rid_sid}, 0x3e7 + 0x1000, "System", 0);
-    for (int i = count(200); i > 0; --i) {
+    for (int i = count(80); i > 0; --i) {
       const Host& app = e_.host(fmt::format("APPSRV{:02}", 1 + rng_.below(per_kind)));
       win::network_connection(sink_, h_, when(), sql, {app.ip, port(), h_.ip, 1433, false});
     }
@@ -350,7 +350,7 @@ void Background::server_activity() {
                         "c:\\windows\\system32\\inetsrv\\w3wp.exe -ap \"DefaultAppPool\" -v \"v4.0\" -l \"webengine4.dll\"",
                         {"IIS APPPOOL\\DefaultAppPool", "DefaultAppPool", "IIS APPPOOL", "S-1-5-82-3006700770"}, 0x3e7 + 0x2000,
                         "High", 0);
-    for (int i = count(200); i > 0; --i) {
+    for (int i = count(80); i > 0; --i) {
       const auto n = rng_.below(e_.workstation_count);
       win::network_connection(sink_, h_, when(), w3wp,
                               {fmt::format("10.20.{}.{}", n / 250, n % 250 + 2), port(), h_.ip, 443, false});
@@ -359,7 +359,7 @@ void Background::server_activity() {
     Process app = make(h_.boot + 45000, "C:\\Program Files\\Acme\\OrderService\\OrderService.exe",
                        "\"C:\\Program Files\\Acme\\OrderService\\OrderService.exe\" -service", h_.network_service, 0x3e4,
                        "System", 0);
-    for (int i = count(150); i > 0; --i) {
+    for (int i = count(60); i > 0; --i) {
       const Host& db = e_.host(fmt::format("DB{:02}", 1 + rng_.below(per_kind)));
       win::network_connection(sink_, h_, when(), app, {h_.ip, port(), db.ip, 1433, true});
     }
