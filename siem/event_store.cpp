@@ -12,6 +12,8 @@
 #include "siem/input_source.hpp"
 #include "siem/normalise.hpp"
 #include "siem/string_pool.hpp"
+#include "siem/text_util.hpp"
+#include "udm/query_parser.hpp"
 
 namespace lh::siem {
 namespace {
@@ -403,7 +405,7 @@ TimeRange EventStore::time_range(double hours_back, std::optional<std::int64_t> 
   return range;
 }
 
-SearchResult EventStore::search(const Predicate& predicate, const std::vector<FieldHint>& hints, TimeRange range,
+SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
                                 std::size_t max_events) const {
   const Data& d = *data_;
   SearchResult result;
@@ -418,36 +420,47 @@ SearchResult EventStore::search(const Predicate& predicate, const std::vector<Fi
       d.events.begin());  // one past the last event with time <= end
   if (lo >= hi) return result;
 
-  // Smallest candidate set among the usable hints.
+  // Smallest candidate set among the pins whose every alternative an index can answer.
   std::optional<std::vector<const std::vector<std::uint32_t>*>> best;
   std::size_t best_size = SIZE_MAX;
-  for (const auto& hint : hints) {
+  for (const auto& pin : hints.pins) {
     std::vector<const std::vector<std::uint32_t>*> lists;
     std::size_t total = 0;
-    if (hint.field == udm::fields::event_type) {
-      bool usable = true;
-      for (const auto& name : hint.values) {
-        const auto ordinal = udm::enum_ordinal(udm::EnumKind::EventType, name);
-        if (!ordinal) continue;  // names no event: contributes nothing
-        if (*ordinal >= d.by_event_type.size()) { usable = false; break; }
-        lists.push_back(&d.by_event_type[*ordinal]);
-        total += d.by_event_type[*ordinal].size();
+    bool usable = !pin.alternatives.empty();
+    for (const auto& alternative : pin.alternatives) {
+      if (alternative.field == udm::fields::event_type && alternative.type == udm::ValueType::Enum) {
+        if (alternative.ordinal >= d.by_event_type.size()) {
+          usable = false;
+          break;
+        }
+        lists.push_back(&d.by_event_type[alternative.ordinal]);
+        total += lists.back()->size();
+        continue;
       }
-      if (!usable) continue;
-    } else {
-      const int slot = string_index_slot(hint.field);
-      if (slot < 0) continue;
+      const int slot = string_index_slot(alternative.field);
+      if (slot < 0 || alternative.type != udm::ValueType::String) {
+        usable = false;
+        break;
+      }
       const auto& map = d.by_string[static_cast<std::size_t>(slot)];
-      for (const auto& value : hint.values) {
-        const auto id = d.pool.find(value);
-        if (!id) continue;
-        const auto it = map.find(*id);
-        if (it == map.end()) continue;
-        lists.push_back(&it->second);
-        total += it->second.size();
+      if (alternative.nocase) {
+        // Few distinct values per indexed field (hosts, addresses, users): folding them all is cheap.
+        for (const auto& [value_id, list] : map) {
+          if (iequals(d.pool.get(value_id), alternative.text)) {
+            lists.push_back(&list);
+            total += list.size();
+          }
+        }
+        continue;
       }
+      const auto id = d.pool.find(alternative.text);
+      if (!id) continue;  // no event holds this value
+      const auto it = map.find(*id);
+      if (it == map.end()) continue;
+      lists.push_back(&it->second);
+      total += it->second.size();
     }
-    if (total < best_size) {
+    if (usable && total < best_size) {
       best_size = total;
       best = std::move(lists);
     }
@@ -503,6 +516,37 @@ SearchResult EventStore::search(const Predicate& predicate, const std::vector<Fi
     if (!consider(index)) break;
   }
   return result;
+}
+
+SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range, std::size_t max_events) const {
+  return search([&query](const udm::EventView& event) { return query.matches(event); }, query.hints(), range,
+                max_events);
+}
+
+nlohmann::json EventStore::search_udm(const SearchRequest& request, const udm::ReferenceListLookup& lists) const {
+  auto failure = [](std::string message) {
+    return nlohmann::json{{"error", std::move(message)}, {"events", nlohmann::json::array()}};
+  };
+  std::optional<std::int64_t> start, end;
+  if (request.start_time && !request.start_time->empty()) {
+    start = udm::parse_rfc3339_us(*request.start_time);
+    if (!start) return failure(fmt::format("search_udm: start_time \"{}\" is not an RFC 3339 time", *request.start_time));
+  }
+  if (request.end_time && !request.end_time->empty()) {
+    end = udm::parse_rfc3339_us(*request.end_time);
+    if (!end) return failure(fmt::format("search_udm: end_time \"{}\" is not an RFC 3339 time", *request.end_time));
+  }
+  if (!(request.hours_back > 0)) return failure("search_udm: hours_back must be a positive number");
+  const std::size_t max_events = std::min(request.max_events.value_or(kDefaultMaxEvents), kMaxEvents);
+  try {
+    const auto query = udm::compile_query(request.query, lists);
+    const auto result = search(query, time_range(request.hours_back, start, end), max_events);
+    return result_json(result);
+  } catch (const udm::ParseError& error) {
+    return failure(fmt::format("search_udm: invalid UDM query: {}", error.what()));
+  } catch (const std::exception& error) {
+    return failure(fmt::format("search_udm: {}", error.what()));
+  }
 }
 
 std::unique_ptr<udm::EventView> EventStore::view(std::uint32_t index) const {

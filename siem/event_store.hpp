@@ -20,15 +20,9 @@
 
 #include "siem/ingest_report.hpp"
 #include "udm/event.hpp"
+#include "udm/query_compiler.hpp"
 
 namespace lh::siem {
-
-// Values a query pins: a matching event must carry one of `values` in `field` (strings for string
-// fields, enum value names for enum fields). Several hints may be given; any of them can be used.
-struct FieldHint {
-  udm::FieldId field = 0;
-  std::vector<std::string> values;
-};
 
 struct TimeRange {
   std::int64_t start_us = INT64_MIN;  // inclusive
@@ -39,6 +33,15 @@ struct SearchResult {
   std::vector<std::uint32_t> events;  // event indexes, newest first
   bool more_data_available = false;
   std::size_t candidates_examined = 0;  // for diagnostics and tests
+};
+
+// search_udm's arguments, as secops-mcp takes them.
+struct SearchRequest {
+  std::string query;
+  double hours_back = 24;
+  std::optional<std::string> start_time;  // RFC 3339
+  std::optional<std::string> end_time;    // RFC 3339
+  std::optional<std::size_t> max_events;  // default kDefaultMaxEvents, capped at kMaxEvents
 };
 
 struct LoadOptions {
@@ -77,9 +80,18 @@ class EventStore {
   [[nodiscard]] TimeRange time_range(double hours_back, std::optional<std::int64_t> start_us,
                                      std::optional<std::int64_t> end_us) const;
 
-  // Newest-first matching events inside `range`, at most `max_events`.
-  [[nodiscard]] SearchResult search(const Predicate& predicate, const std::vector<FieldHint>& hints,
-                                    TimeRange range, std::size_t max_events) const;
+  static constexpr std::size_t kDefaultMaxEvents = 100;
+  static constexpr std::size_t kMaxEvents = 10000;
+
+  // Newest-first matching events inside `range`, at most `max_events`. The hints' pins (conditions every
+  // match satisfies) on indexed fields pick the candidate list; an empty hint set means a time-range scan.
+  [[nodiscard]] SearchResult search(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
+                                    std::size_t max_events) const;
+  [[nodiscard]] SearchResult search(const udm::CompiledQuery& query, TimeRange range, std::size_t max_events) const;
+  // The whole search_udm tool: parse, compile, search, render. Never throws for bad input: returns
+  // {"error": "...", "events": []} with the query column or the offending argument named.
+  [[nodiscard]] nlohmann::json search_udm(const SearchRequest& request,
+                                          const udm::ReferenceListLookup& lists = {}) const;
 
   // A read view of one stored event (valid while the store lives and is not loaded again).
   [[nodiscard]] std::unique_ptr<udm::EventView> view(std::uint32_t index) const;

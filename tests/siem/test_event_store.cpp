@@ -44,28 +44,28 @@ TEST_CASE("time window, newest first, max_events and more_data_available") {
 
   // Inclusive window [minute 2, minute 5].
   const TimeRange window{kBase + 2 * 60 * kSecond, kBase + 5 * 60 * kSecond};
-  auto all = store.search({}, {}, window, 100);
+  auto all = store.search({}, udm::IndexHints{}, window, 100);
   CHECK(times_of(store, all) == std::vector<std::int64_t>{kBase + 300 * kSecond, kBase + 240 * kSecond,
                                                           kBase + 180 * kSecond, kBase + 120 * kSecond});
   CHECK_FALSE(all.more_data_available);
 
-  auto limited = store.search({}, {}, window, 3);
+  auto limited = store.search({}, udm::IndexHints{}, window, 3);
   CHECK(limited.events.size() == 3);
   CHECK(limited.more_data_available);
-  auto exact = store.search({}, {}, window, 4);
+  auto exact = store.search({}, udm::IndexHints{}, window, 4);
   CHECK(exact.events.size() == 4);
   CHECK_FALSE(exact.more_data_available);
 
   // hours_back against the data clock, then against a set clock.
   auto range = store.time_range(1.0 / 60 * 3, std::nullopt, std::nullopt);  // last 3 minutes
-  CHECK(store.search({}, {}, range, 100).events.size() == 4);
+  CHECK(store.search({}, udm::IndexHints{}, range, 100).events.size() == 4);
   store.set_now_us(kBase + 60 * kSecond);
   range = store.time_range(24, std::nullopt, std::nullopt);
-  CHECK(store.search({}, {}, range, 100).events.size() == 2);
+  CHECK(store.search({}, udm::IndexHints{}, range, 100).events.size() == 2);
   range = store.time_range(24, kBase + 8 * 60 * kSecond, std::nullopt);  // start after now: nothing
-  CHECK(store.search({}, {}, range, 100).events.empty());
+  CHECK(store.search({}, udm::IndexHints{}, range, 100).events.empty());
   range = store.time_range(24, std::nullopt, kBase + 9 * 60 * kSecond);
-  CHECK(store.search({}, {}, range, 100).events.size() == 10);
+  CHECK(store.search({}, udm::IndexHints{}, range, 100).events.size() == 10);
 }
 
 TEST_CASE("index-hinted searches return exactly the full-scan result") {
@@ -80,46 +80,61 @@ TEST_CASE("index-hinted searches return exactly the full-scan result") {
   }
   store.finish();
   const TimeRange range{kBase + 600 * kSecond, kBase + 3000 * kSecond};
-  const auto host_id = *udm::find_field("principal.hostname");
-  const auto port_id = *udm::find_field("target.port");
-  auto predicate = [&](const udm::EventView& e) {
-    bool type_ok = false, host_ok = false, port_ok = false;
-    e.for_each_value(udm::fields::event_type, [&](const udm::Value& v) {
-      type_ok = v.number == udm::ordinal(udm::EventType::NETWORK_CONNECTION) ||
-                v.number == udm::ordinal(udm::EventType::USER_LOGIN);
-      return true;
-    });
-    e.for_each_value(host_id, [&](const udm::Value& v) {
-      host_ok = v.text == "WORKSTATION6.theshire.local";
-      return true;
-    });
-    e.for_each_value(port_id, [&](const udm::Value& v) {
-      port_ok = v.number == 445;
-      return true;
-    });
-    return type_ok && host_ok && port_ok;
+  const char* queries[] = {
+      R"(metadata.event_type = "NETWORK_CONNECTION" principal.hostname = "WORKSTATION6.theshire.local" target.port = 445)",
+      R"((metadata.event_type = "NETWORK_CONNECTION" OR metadata.event_type = "USER_LOGIN") AND principal.ip = "172.18.39.5")",
+      R"(principal.hostname = "workstation5.THESHIRE.local" nocase AND additional.fields["Initiated"] = "true")",
+      R"(metadata.product_event_type = "3" AND NOT principal.ip = "172.18.38.5")",
+      R"(principal.hostname = "NOPE")",
   };
-  const std::vector<FieldHint> hints = {
-      {udm::fields::event_type, {"NETWORK_CONNECTION", "USER_LOGIN"}},
-      {udm::fields::principal_hostname, {"WORKSTATION6.theshire.local"}}};
-  for (std::size_t max_events : {std::size_t{5}, std::size_t{50}, std::size_t{100000}}) {
-    const auto scan = store.search(predicate, {}, range, max_events);
-    const auto hinted = store.search(predicate, hints, range, max_events);
-    CHECK(hinted.events == scan.events);
-    CHECK(hinted.more_data_available == scan.more_data_available);
-    CHECK(hinted.candidates_examined < scan.candidates_examined);
+  for (const char* text : queries) {
+    CAPTURE(text);
+    const auto query = udm::compile_query(text);
+    const auto matches = [&](const udm::EventView& e) { return query.matches(e); };
+    for (std::size_t max_events : {std::size_t{5}, std::size_t{50}, std::size_t{100000}}) {
+      const auto scan = store.search(matches, udm::IndexHints{}, range, max_events);
+      const auto hinted = store.search(query, range, max_events);
+      CHECK(hinted.events == scan.events);
+      CHECK(hinted.more_data_available == scan.more_data_available);
+      CHECK(hinted.candidates_examined <= scan.candidates_examined);
+      if (max_events == 100000) CHECK(hinted.candidates_examined < scan.candidates_examined);
+    }
   }
-  // A hinted value that no event has gives no candidates at all.
-  const auto nothing = store.search(predicate, {{udm::fields::principal_hostname, {"NOPE"}}}, range, 10);
-  CHECK(nothing.events.empty());
-  CHECK(nothing.candidates_examined == 0);
+  // A pinned value that no event has gives no candidates at all.
+  CHECK(store.search(udm::compile_query(R"(principal.hostname = "NOPE")"), range, 10).candidates_examined == 0);
+}
+
+TEST_CASE("search_udm: the tool's result and error shapes") {
+  EventStore store;
+  for (int i = 0; i < 5; ++i) {
+    store.add_event(make_event(kBase + i * kSecond, "NETWORK_CONNECTION", "WORKSTATION6", "172.18.39.5", 445));
+  }
+  store.finish();
+  SearchRequest request;
+  request.query = R"(metadata.event_type = "NETWORK_CONNECTION" AND target.port = 445)";
+  request.max_events = 3;
+  auto json = store.search_udm(request);
+  CHECK(json["total_events"] == 3);
+  CHECK(json["more_data_available"] == true);
+  request.start_time = "2020-09-20T16:00:03Z";
+  request.max_events.reset();
+  json = store.search_udm(request);
+  CHECK(json["total_events"] == 2);
+  request.query = R"(target.process.command_line CONTAINS "x")";
+  json = store.search_udm(request);
+  CHECK(json["events"].empty());
+  CHECK(json["error"].get<std::string>().rfind("search_udm: invalid UDM query: col ", 0) == 0);
+  request.query = R"(metadata.event_type = "NETWORK_CONNECTION")";
+  request.start_time = "yesterday";
+  json = store.search_udm(request);
+  CHECK(json["error"] == "search_udm: start_time \"yesterday\" is not an RFC 3339 time");
 }
 
 TEST_CASE("results come back as Chronicle result JSON") {
   EventStore store;
   store.add_event(make_event(kBase, "NETWORK_CONNECTION", "WORKSTATION6", "172.18.39.5", 445), "unit.json", 7);
   store.finish();
-  const auto result = store.search({}, {}, TimeRange{}, 10);
+  const auto result = store.search({}, udm::IndexHints{}, TimeRange{}, 10);
   const auto json = store.result_json(result);
   CHECK(json["total_events"] == 1);
   CHECK(json["more_data_available"] == false);

@@ -39,7 +39,7 @@ bool datasets_present() {
 
 // First event (newest first) matching `predicate`.
 std::optional<std::uint32_t> find_event(const EventStore& store, const EventStore::Predicate& predicate) {
-  const auto result = store.search(predicate, {}, TimeRange{}, 1);
+  const auto result = store.search(predicate, udm::IndexHints{}, TimeRange{}, 1);
   if (result.events.empty()) return std::nullopt;
   return result.events.front();
 }
@@ -68,7 +68,7 @@ TEST_CASE("every OTRF dataset loads with zero skipped lines; mapped/generic per 
 
     // Per (channel, event id): how many, and mapped or generic.
     std::map<std::pair<std::string, std::string>, std::pair<std::size_t, std::string>> by_id;
-    const auto all = store.search({}, {}, TimeRange{}, store.size());
+    const auto all = store.search({}, udm::IndexHints{}, TimeRange{}, store.size());
     for (const auto index : all.events) {
       const auto view = store.view(index);
       auto& slot = by_id[{to_lower_ascii(one(*view, "additional.fields", "Channel")), one(*view, "metadata.product_event_type")}];
