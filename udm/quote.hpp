@@ -16,6 +16,7 @@ std::string quote_string(std::string_view value);
 
 // The body of a regex (to be placed between slashes) that matches `value` literally: every RE2
 // metacharacter and "/" is escaped, control characters become \x{..}. No anchors are added.
+// Throws std::invalid_argument when `value` is not valid UTF-8 (RE2 patterns must be).
 std::string quote_regex_literal(std::string_view value);
 
 // `path = "value"` (plus " nocase"). The path is checked against the catalogue (std::invalid_argument).

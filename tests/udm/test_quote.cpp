@@ -122,6 +122,11 @@ TEST_CASE("quote_string and quote_regex_literal") {
     CHECK(quote_regex_literal("a.b/c") == R"(a\.b\/c)");
     CHECK(quote_regex_literal("(x|y)*") == R"(\(x\|y\)\*)");
     CHECK(quote_regex_literal("\x01") == R"(\x{01})");
+    CHECK(quote_regex_literal("\xc3\xa9") == "\xc3\xa9");
+    CHECK_THROWS_AS(quote_regex_literal("\xc3"), std::invalid_argument);
+    CHECK_THROWS_AS(quote_regex_literal("a\xff"), std::invalid_argument);
+    CHECK_THROWS_AS(quote_regex_literal("\xed\xa0\x80"), std::invalid_argument);  // surrogate
+    CHECK_THROWS_AS(any_of("principal.hostname", {"ok", "\xc0\xaf"}), std::invalid_argument);  // overlong "/"
     CHECK(field_equals("principal.hostname", "ws\"01") == R"(principal.hostname = "ws\"01")");
     CHECK(field_equals("principal.hostname", "ws01", true) == R"(principal.hostname = "ws01" nocase)");
     CHECK(any_of("target.process.file.full_path", {"C:\\a.exe", "b|c"}) ==
