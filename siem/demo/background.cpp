@@ -65,8 +65,9 @@ class Background {
  private:
   // Expected count `rate_per_hour` over the window, drawn with integer arithmetic (rate in hundredths).
   int count(int hundredths_per_hour) {
-    const std::int64_t expected = hundredths_per_hour * (w1_ - w0_) / kHour;  // in hundredths
-    return static_cast<int>(expected / 100 + (static_cast<std::int64_t>(rng_.below(100)) < expected % 100 ? 1 : 0));
+    const std::int64_t expected = hundredths_per_hour * 100 * (w1_ - w0_) / kHour;  // in 1/10000ths
+    return static_cast<int>(expected / 10000 +
+                            (static_cast<std::int64_t>(rng_.below(10000)) < expected % 10000 ? 1 : 0));
   }
   Millis when() { return w0_ + rng_.between(0, w1_ - w0_ - 1); }
   Millis when_in(Millis a, Millis b) {

@@ -37,24 +37,25 @@ class BufferSink final : public EventSink {
   std::vector<Entry>& entries() { return entries_; }
   std::string_view line(const Entry& e) const { return std::string_view(arena_).substr(e.offset, e.length); }
 
-  // Keeps only entries[from..] (already sorted), compacting the arena.
+  // Keeps only entries[from..] (already sorted), compacting the arena; buffers are reused so that their
+  // capacity survives from window to window.
   void keep_from(std::size_t from) {
-    std::string arena;
-    std::vector<Entry> kept;
+    spare_arena_.clear();
+    spare_entries_.clear();
     for (std::size_t i = from; i < entries_.size(); ++i) {
       Entry e = entries_[i];
-      const std::size_t offset = arena.size();
-      arena.append(arena_, e.offset, e.length);
+      const std::size_t offset = spare_arena_.size();
+      spare_arena_.append(arena_, e.offset, e.length);
       e.offset = offset;
-      kept.push_back(e);
+      spare_entries_.push_back(e);
     }
-    arena_ = std::move(arena);
-    entries_ = std::move(kept);
+    arena_.swap(spare_arena_);
+    entries_.swap(spare_entries_);
   }
 
  private:
-  std::string arena_;
-  std::vector<Entry> entries_;
+  std::string arena_, spare_arena_;
+  std::vector<Entry> entries_, spare_entries_;
   Entry pending_{};
   std::uint64_t seq_ = 0;
 };
@@ -92,9 +93,11 @@ GenerationStats generate(const GeneratorConfig& cfg, std::FILE* out, AnswerKey& 
   // Background of later windows never lands more than the largest clock skew before its window, so
   // anything this far before the window end is final.
   constexpr Millis kMargin = 5 * kSecond;
+  // Short windows keep the buffered background small at large scales.
+  constexpr Millis kWindow = 15 * kMinute;
   const Millis end = cfg.start + cfg.days * kDay;
-  for (Millis w0 = cfg.start; w0 < end; w0 += kHour) {
-    const Millis w1 = w0 + kHour;
+  for (Millis w0 = cfg.start; w0 < end; w0 += kWindow) {
+    const Millis w1 = w0 + kWindow;
     for (const auto& host : e.hosts) background_activity(e, cfg, host, w0, w1, window);
     window.sort();
     const bool last = w1 >= end;

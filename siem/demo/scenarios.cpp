@@ -197,9 +197,9 @@ Chain chain_two(Planner& p, const GeneratorConfig& cfg, Millis day) {
   return chain;
 }
 
-// An administrator's interactive shell on a server or the jump host (its creation predates the data).
-Process admin_shell(Planner& p, const Host& host, const Account& admin, Millis t, bool powershell) {
-  const std::uint64_t logon = p.new_logon_id(host, t - 40 * kMinute);
+// An administrator's remote-desktop logon to a server or the jump host.
+std::uint64_t admin_logon(Planner& p, const Host& host, const Account& admin, Millis t) {
+  const std::uint64_t logon = p.new_logon_id(host, t);
   win::Logon l;
   l.type = 10;
   l.target = admin;
@@ -211,9 +211,14 @@ Process admin_shell(Planner& p, const Host& host, const Account& admin, Millis t
   l.subject_is_system = true;
   l.process_id = host.lsass.pid + 64;
   l.process_name = "C:\\Windows\\System32\\svchost.exe";
-  win::logon(p.sink(), host, t - 40 * kMinute, l);
-  win::special_privileges(p.sink(), host, t - 40 * kMinute, admin, logon);
-  Process shell = p.existing(host, t - 30 * kMinute, powershell ? kPowerShell : kCmd,
+  win::logon(p.sink(), host, t, l);
+  win::special_privileges(p.sink(), host, t, admin, logon);
+  return logon;
+}
+
+// A shell in that session (its creation is not part of the data).
+Process admin_shell(Planner& p, const Host& host, const Account& admin, std::uint64_t logon, Millis t, bool powershell) {
+  Process shell = p.existing(host, t, powershell ? kPowerShell : kCmd,
                              powershell ? "\"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\" "
                                         : "\"C:\\Windows\\system32\\cmd.exe\" ",
                              admin, logon, "High", 2);
@@ -226,7 +231,7 @@ Hop local_psexec(Planner& p, Millis day) {
   const Host& host = e.host(names::kDbServer);
   const Account admin = e.account_of(e.user(names::kAdminB));
   const Millis t = day + 15 * kHour + p.rng().between(0, 90 * kMinute);
-  Process shell = admin_shell(p, host, admin, t, false);
+  Process shell = admin_shell(p, host, admin, admin_logon(p, host, admin, t - 40 * kMinute), t - 30 * kMinute, false);
   shell.current_directory = "C:\\Tools\\PSTools\\";
   HopRequest r{&host, &host, shell, admin, false, "", t, {}};
   r.steps = {};
@@ -257,12 +262,20 @@ void administration(Planner& p, const GeneratorConfig& cfg, AnswerKey& key) {
   const int actions_per_day = 3 + static_cast<int>(servers.size() / 2);
   for (int d = 0; d < cfg.days; ++d) {
     const Millis day = cfg.start + d * kDay;
+    // Each administrator works from one jump-host session a day, with a cmd and a PowerShell window.
+    Process shells[2][2];
+    for (std::size_t a = 0; a < 2; ++a) {
+      const Millis logon_time = day + 8 * kHour + rng.between(0, 40 * kMinute);
+      const std::uint64_t logon = admin_logon(p, jump, admins[a], logon_time);
+      for (std::size_t k = 0; k < 2; ++k) shells[a][k] = admin_shell(p, jump, admins[a], logon, logon_time + 60000 * (k + 1), k == 1);
+    }
     for (int i = 0; i < actions_per_day; ++i) {
-      const Account& admin = admins[rng.below(2)];
+      const auto which = rng.below(2);
+      const Account& admin = admins[which];
       const Host& target = *servers[rng.below(servers.size())];
       const Millis t = day + 9 * kHour + rng.between(0, 8 * kHour);
       const auto kind = rng.below(3);
-      Process shell = admin_shell(p, jump, admin, t, kind == 2);
+      Process shell = shells[which][kind == 2 ? 1 : 0];
       HopRequest r{&jump, &target, shell, admin, false, "", t, {}};
       Hop hop;
       if (kind == 0) {
