@@ -23,6 +23,9 @@ enum class LiteralKind : std::uint8_t {
     ListRef,  // text = reference list name (op is InList)
 };
 
+// How `field in [regex|cidr] %list` compares values with list entries.
+enum class ListMode : std::uint8_t { Exact, Regex, Cidr };
+
 struct Condition {
     FieldId field = 0;
     std::string key;  // map fields: labels["key"] / additional.fields["key"]
@@ -31,13 +34,14 @@ struct Condition {
     std::string text;
     std::int64_t number = 0;
     bool nocase = false;
+    ListMode list_mode = ListMode::Exact;  // LiteralKind::ListRef only
     // Where the condition and its value start in the source (1-based); not part of equality.
     std::size_t column = 0;
     std::size_t value_column = 0;
 
     bool operator==(const Condition& o) const {
         return field == o.field && key == o.key && op == o.op && kind == o.kind && text == o.text &&
-               number == o.number && nocase == o.nocase;
+               number == o.number && nocase == o.nocase && list_mode == o.list_mode;
     }
 };
 

@@ -1,5 +1,6 @@
 #include "udm/query_compiler.hpp"
 
+#include "udm/ip_network.hpp"
 #include "udm/query_parser.hpp"
 #include "udm/query_printer.hpp"
 
@@ -179,6 +180,59 @@ private:
     StringSet values_;
 };
 
+class RegexListCondition final : public FieldCondition {
+public:
+    RegexListCondition(const Condition& c, const std::vector<std::string>& entries)
+        : FieldCondition(c.field, c.key, ValueType::String) {
+        RE2::Options options;
+        options.set_log_errors(false);
+        options.set_case_sensitive(!c.nocase);
+        for (const auto& e : entries) {
+            auto regex = std::make_unique<RE2>(e, options);
+            if (!regex->ok()) {
+                throw ParseError(c.value_column, fmt::format("reference list \"{}\" entry /{}/ is not a valid regex: {}",
+                                                             c.text, e, regex->error()));
+            }
+            regexes_.push_back(std::move(regex));
+        }
+    }
+    bool eval(const EventView& event) const override {
+        return any_value(event, [&](const Value& v) {
+            const re2::StringPiece text(v.text.data(), v.text.size());
+            return std::any_of(regexes_.begin(), regexes_.end(),
+                               [&](const auto& regex) { return RE2::PartialMatch(text, *regex); });
+        });
+    }
+
+private:
+    std::vector<std::unique_ptr<RE2>> regexes_;
+};
+
+class CidrListCondition final : public FieldCondition {
+public:
+    CidrListCondition(const Condition& c, const std::vector<std::string>& entries)
+        : FieldCondition(c.field, c.key, ValueType::String) {
+        for (const auto& e : entries) {
+            const auto network = parse_cidr(e);
+            if (!network) {
+                throw ParseError(c.value_column,
+                                 fmt::format("reference list \"{}\" entry \"{}\" is not a CIDR range", c.text, e));
+            }
+            networks_.push_back(*network);
+        }
+    }
+    bool eval(const EventView& event) const override {
+        return any_value(event, [&](const Value& v) {
+            const auto address = parse_ip(v.text);
+            return address && std::any_of(networks_.begin(), networks_.end(),
+                                          [&](const IpNetwork& n) { return n.contains(*address); });
+        });
+    }
+
+private:
+    std::vector<IpNetwork> networks_;
+};
+
 class IntegerListCondition final : public FieldCondition {
 public:
     IntegerListCondition(const Condition& c, std::unordered_set<std::int64_t> values)
@@ -327,7 +381,11 @@ private:
                 break;
             case LiteralKind::ListRef: {
                 const auto entries = list_entries(c, lists_);
-                if (info.type == ValueType::Integer) {
+                if (c.list_mode == ListMode::Regex) {
+                    node = std::make_unique<RegexListCondition>(c, entries);
+                } else if (c.list_mode == ListMode::Cidr) {
+                    node = std::make_unique<CidrListCondition>(c, entries);
+                } else if (info.type == ValueType::Integer) {
                     std::unordered_set<std::int64_t> numbers;
                     for (const auto& e : entries) {
                         std::int64_t n = 0;

@@ -10,8 +10,11 @@
 //  - Strings compare whole and case-sensitively; `nocase` folds ASCII letters (other bytes compare exactly).
 //  - Regexes are RE2, unanchored (substring) unless the pattern anchors itself; `nocase` makes them
 //    case-insensitive (Unicode-aware).
-//  - `f in %list` matches if any value of f equals any list entry (nocase: ASCII-folded). List lines that
-//    are empty or start with "//" are comments, as in Chronicle reference lists.
+//  - `f in %list` matches if any value of f equals any list entry (nocase: ASCII-folded);
+//    `f in regex %list` if any value contains a match of any entry (RE2, nocase allowed);
+//    `f in cidr %list` if any value is an IP address inside any entry's range ("10.0.0.0/8", "fd00::/8").
+//    List lines that are empty or start with "//" are comments, as in Chronicle reference lists; a missing
+//    list or a bad entry (not an integer for integer fields, bad regex, bad range) is a ParseError.
 //  - metadata.event_timestamp compares EventView::timestamp_us() with an RFC 3339 string or with an
 //    integer number of seconds since the epoch.
 //

@@ -245,6 +245,8 @@ private:
     }
 
     FieldId resolve_field(const Token& path, bool has_key) {
+        // Chronicle also spells the timestamp as a seconds field; integers here are seconds anyway.
+        if (path.text == "metadata.event_timestamp.seconds" && !has_key) return fields::event_timestamp;
         const auto id = find_field(path.text);
         if (!id) {
             const std::string suggestion = suggest_field(path.text);
@@ -269,6 +271,17 @@ private:
             throw ParseError(in.column,
                              "UDM search has no IN (...) list; write field = /^(a|b)$/ nocase or use an OR group");
         }
+        ListMode mode = ListMode::Exact;
+        if (is_keyword(cur_, "regex") || is_keyword(cur_, "cidr")) {
+            mode = is_keyword(cur_, "regex") ? ListMode::Regex : ListMode::Cidr;
+            const Token mode_token = cur_;
+            if (info.type != ValueType::String) {
+                throw ParseError(mode_token.column, fmt::format("in {} %list needs a string field; {} is {}",
+                                                                 mode == ListMode::Regex ? "regex" : "cidr", info.path,
+                                                                 value_type_name(info.type)));
+            }
+            advance();
+        }
         if (cur_.kind != TokenKind::ListRef) {
             throw ParseError(cur_.column, fmt::format("expected a reference list (%name) after in, got {}", describe(cur_)));
         }
@@ -276,6 +289,7 @@ private:
             throw ParseError(in.column, fmt::format("reference lists only apply to string and integer fields; {} is {}",
                                                     info.path, value_type_name(info.type)));
         }
+        cond.list_mode = mode;
         cond.op = CompareOp::InList;
         cond.kind = LiteralKind::ListRef;
         cond.text = cur_.text;
@@ -289,6 +303,9 @@ private:
         if (!is_keyword(cur_, "nocase")) return;
         if (cond.kind == LiteralKind::Integer || cond.kind == LiteralKind::Bool || info.type == ValueType::Integer) {
             throw ParseError(cur_.column, "nocase only follows a string or a regex");
+        }
+        if (cond.kind == LiteralKind::ListRef && cond.list_mode == ListMode::Cidr) {
+            throw ParseError(cur_.column, "nocase does not apply to in cidr %list");
         }
         if (cond.kind == LiteralKind::Enum) {
             throw ParseError(cur_.column, fmt::format("nocase is not allowed on enum field {}; enum values are upper case",

@@ -89,7 +89,11 @@ std::string to_query_text(const Condition& c) {
         case LiteralKind::Regex: out += print_regex(c.text); break;
         case LiteralKind::Integer: out += std::to_string(c.number); break;
         case LiteralKind::Bool: out += c.number != 0 ? "true" : "false"; break;
-        case LiteralKind::ListRef: out += '%' + c.text; break;
+        case LiteralKind::ListRef:
+            if (c.list_mode == ListMode::Regex) out += "regex ";
+            if (c.list_mode == ListMode::Cidr) out += "cidr ";
+            out += '%' + c.text;
+            break;
     }
     if (c.nocase) out += " nocase";
     return out;

@@ -171,6 +171,57 @@ TEST_CASE("reference lists resolve at compile time") {
           R"(col 16: reference list "bad_ports" entry "smb" is not an integer (target.port is an integer field))");
 }
 
+TEST_CASE("regex and cidr reference lists") {
+    const std::map<std::string, std::vector<std::string>, std::less<>> lists{
+        {"tools", {"// remote execution tools", R"(\\psexe(c|svc)\.exe$)", "wmic"}},
+        {"admin_nets", {"10.0.0.0/24", "fd00::/8", "192.168.1.7"}},
+        {"bad_regex", {"("}},
+        {"bad_net", {"10.0.0.0/33"}},
+    };
+    const ReferenceListLookup lookup = [&](std::string_view name) -> std::optional<std::vector<std::string>> {
+        const auto it = lists.find(name);
+        if (it == lists.end()) return std::nullopt;
+        return it->second;
+    };
+    const Event e = psexec_launch();  // principal.ip 10.0.0.5 and fe80::1
+    CHECK(matches("target.process.file.full_path in regex %tools nocase", e, lookup));
+    CHECK_FALSE(matches("principal.process.file.full_path in regex %tools", e, lookup));
+    CHECK_FALSE(matches("target.process.file.full_path in regex %tools", e, lookup));  // PSEXESVC is upper case
+    CHECK(matches("principal.ip in cidr %admin_nets", e, lookup));
+    Event remote;
+    remote.set("principal.ip", "::ffff:192.168.1.7");
+    CHECK(matches("principal.ip in cidr %admin_nets", remote, lookup));
+    remote = Event().set("principal.ip", "fd12:3456::1%4");
+    CHECK(matches("principal.ip in cidr %admin_nets", remote, lookup));
+    remote = Event().set("principal.ip", "10.0.1.5").set("principal.ip", "not an ip");
+    CHECK_FALSE(matches("principal.ip in cidr %admin_nets", remote, lookup));
+    CHECK_FALSE(matches("principal.ip in cidr %admin_nets", Event(), lookup));
+
+    auto error_of = [&](std::string_view q) -> std::string {
+        try {
+            compile_query(q, lookup);
+        } catch (const ParseError& err) {
+            return err.what();
+        }
+        return "compiled";
+    };
+    CHECK(error_of("principal.hostname in regex %bad_regex") ==
+          R"(col 29: reference list "bad_regex" entry /(/ is not a valid regex: missing ): ()");
+    CHECK(error_of("principal.ip in cidr %bad_net") == R"(col 22: reference list "bad_net" entry "10.0.0.0/33" is not a CIDR range)");
+    CHECK(error_of("principal.ip in cidr %admin_nets nocase") == "col 34: nocase does not apply to in cidr %list");
+    CHECK(error_of("target.port in cidr %admin_nets") == "col 16: in cidr %list needs a string field; target.port is integer");
+    CHECK(compile_query("principal.ip in cidr %admin_nets", lookup).hints().pins.empty());
+    CHECK(compile_query("principal.ip IN CIDR %admin_nets", lookup).canonical_text() == "principal.ip in cidr %admin_nets");
+    CHECK(compile_query("principal.hostname in regex %tools nocase", lookup).canonical_text() ==
+          "principal.hostname in regex %tools nocase");
+}
+
+TEST_CASE("metadata.event_timestamp.seconds is the timestamp in seconds") {
+    const Event e = psexec_launch();
+    CHECK(matches("metadata.event_timestamp.seconds >= 1600596672", e));
+    CHECK(compile_query("metadata.event_timestamp.seconds < 5").canonical_text() == "metadata.event_timestamp < 5");
+}
+
 TEST_CASE("index hints come from the AND spine") {
     auto hints_of = [](std::string_view q) { return compile_query(q).hints(); };
 
