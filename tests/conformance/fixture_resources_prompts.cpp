@@ -55,8 +55,10 @@ void register_fixture_resources(mcp::Server& server) {
        .read =
            [](const std::string& uri, const std::map<std::string, std::string>& variables, ToolContext&) {
              const std::string id = variables.at("id");
-             const Json data = {{"id", id}, {"templateTest", true}, {"data", "Data for ID: " + id}};
-             return Json::array({mcp::text_resource_contents(uri, "application/json", data.dump())});
+             // Keys in the order the suite's description shows them.
+             const std::string data = R"({"id":)" + Json(id).dump() + R"(,"templateTest":true,"data":)" +
+                                      Json("Data for ID: " + id).dump() + "}";
+             return Json::array({mcp::text_resource_contents(uri, "application/json", data)});
            },
        .complete = [](const std::string&, const std::string& value, const Json&) {
          return starting_with({"1", "123", "42"}, value);
