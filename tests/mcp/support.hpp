@@ -26,11 +26,10 @@ inline constexpr auto kWait = std::chrono::seconds(20);
 // A one-shot flag that threads can wait for.
 class Signal {
  public:
+  // Notifies under the lock: the waiter may destroy the Signal as soon as it sees the flag.
   void set() {
-    {
-      std::lock_guard lock(mutex_);
-      set_ = true;
-    }
+    std::lock_guard lock(mutex_);
+    set_ = true;
     cv_.notify_all();
   }
   bool wait(std::chrono::milliseconds timeout = kWait) {
@@ -51,21 +50,19 @@ class Signal {
 // Speaks raw JSON-RPC to whatever is on the other end of an in-memory transport.
 class RawPeer {
  public:
-  explicit RawPeer(std::shared_ptr<Transport> transport) : transport_(std::move(transport)) {
+  explicit RawPeer(std::shared_ptr<Transport> transport)
+      : transport_(std::move(transport)), inbox_(std::make_shared<Inbox>()) {
     Transport::Handlers handlers;
-    handlers.on_message = [this](Json message) {
-      {
-        std::lock_guard lock(mutex_);
-        received_.push_back(std::move(message));
-      }
-      cv_.notify_all();
+    // The transport's threads may still deliver after the peer is gone: they only touch the inbox.
+    handlers.on_message = [inbox = inbox_](Json message) {
+      std::lock_guard lock(inbox->mutex);
+      inbox->received.push_back(std::move(message));
+      inbox->cv.notify_all();
     };
-    handlers.on_close = [this] {
-      {
-        std::lock_guard lock(mutex_);
-        closed_ = true;
-      }
-      cv_.notify_all();
+    handlers.on_close = [inbox = inbox_] {
+      std::lock_guard lock(inbox->mutex);
+      inbox->closed = true;
+      inbox->cv.notify_all();
     };
     transport_->start(std::move(handlers));
   }
@@ -89,13 +86,14 @@ class RawPeer {
   // Waits for (and removes) the first message matching `match`.
   std::optional<Json> wait_for(const std::function<bool(const Json&)>& match,
                                std::chrono::milliseconds timeout = kWait) {
-    std::unique_lock lock(mutex_);
+    std::unique_lock lock(inbox_->mutex);
     std::optional<Json> result;
-    cv_.wait_for(lock, timeout, [&] {
-      for (auto it = received_.begin(); it != received_.end(); ++it) {
+    inbox_->cv.wait_for(lock, timeout, [&] {
+      auto& received = inbox_->received;
+      for (auto it = received.begin(); it != received.end(); ++it) {
         if (match(*it)) {
           result = std::move(*it);
-          received_.erase(it);
+          received.erase(it);
           return true;
         }
       }
@@ -106,9 +104,9 @@ class RawPeer {
 
   // Every message received so far that matches, without waiting.
   std::vector<Json> all_matching(const std::function<bool(const Json&)>& match) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(inbox_->mutex);
     std::vector<Json> out;
-    for (const auto& m : received_) {
+    for (const auto& m : inbox_->received) {
       if (match(m)) out.push_back(m);
     }
     return out;
@@ -125,11 +123,14 @@ class RawPeer {
   int next_id() { return next_id_++; }
 
  private:
+  struct Inbox {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<Json> received;
+    bool closed = false;
+  };
   std::shared_ptr<Transport> transport_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<Json> received_;
-  bool closed_ = false;
+  std::shared_ptr<Inbox> inbox_;
   int next_id_ = 1;
 };
 
