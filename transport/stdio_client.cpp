@@ -46,13 +46,16 @@ StdioClientTransport::~StdioClientTransport() {
 void StdioClientTransport::start(Handlers handlers) {
   handlers_ = std::move(handlers);
   try {
-    process_ = Subprocess::spawn(options_.process, [this] { on_child_exit(); });
+    process_ = Subprocess::spawn(options_.process, [this](const Subprocess& process) { on_child_exit(process); });
   } catch (const SpawnError& e) {
     throw mcp::TransportError(fmt::format("MCP server '{}': {}", options_.name, e.what()));
   }
   mcp::log::info(kComponent, "started '{}' (pid {}): {}", options_.name, process_->pid(), options_.process.command);
-  stdout_reader_ = std::make_unique<LineReader>(process_->stdout_fd());
-  stderr_reader_ = std::make_unique<LineReader>(process_->stderr_fd());
+  {
+    std::lock_guard lock(readers_mutex_);
+    stdout_reader_ = std::make_unique<LineReader>(process_->stdout_fd());
+    stderr_reader_ = std::make_unique<LineReader>(process_->stderr_fd());
+  }
   stdout_thread_ = std::thread([this] { read_stdout(); });
   stderr_thread_ = std::thread([this] { read_stderr(); });
 }
@@ -90,15 +93,19 @@ void StdioClientTransport::read_stderr() {
   });
 }
 
-void StdioClientTransport::on_child_exit() {
-  mcp::log::info(kComponent, "MCP server '{}' (pid {}) ended: {}", options_.name, process_->pid(),
-                 process_->describe_status());
+void StdioClientTransport::on_child_exit(const Subprocess& process) {
+  // Runs on the reaper thread, possibly while start() is still running or while the destructor
+  // is releasing process_: only `process` and the guarded readers may be used here.
+  mcp::log::info(kComponent, "MCP server '{}' (pid {}) ended: {}", options_.name, process.pid(),
+                 process.describe_status());
   {
     std::unique_lock lock(state_mutex_);
     state_cv_.wait_for(lock, kDrainAfterExit, [&] { return stdout_done_; });
   }
-  stdout_reader_->stop();
-  stderr_reader_->stop();
+  std::lock_guard lock(readers_mutex_);
+  // A reader that does not exist yet will see EOF by itself: the child's pipe ends are closed.
+  if (stdout_reader_) stdout_reader_->stop();
+  if (stderr_reader_) stderr_reader_->stop();
 }
 
 void StdioClientTransport::fire_close() {

@@ -54,13 +54,15 @@ class StdioClientTransport final : public mcp::Transport {
  private:
   void read_stdout();
   void read_stderr();
-  void on_child_exit();
+  void on_child_exit(const Subprocess& process);
   void fire_close();
   void join_threads();
 
   StdioClientOptions options_;
   Handlers handlers_;
   std::unique_ptr<Subprocess> process_;
+  // Guarded by readers_mutex_ while start() creates them: the child may exit before that.
+  std::mutex readers_mutex_;
   std::unique_ptr<LineReader> stdout_reader_;
   std::unique_ptr<LineReader> stderr_reader_;
   std::thread stdout_thread_;

@@ -71,7 +71,7 @@ std::map<std::string, std::string> minimal_environment() {
   return env;
 }
 
-std::unique_ptr<Subprocess> Subprocess::spawn(const SubprocessOptions& options, std::function<void()> on_exit) {
+std::unique_ptr<Subprocess> Subprocess::spawn(const SubprocessOptions& options, ExitHandler on_exit) {
   ignore_sigpipe();
   auto env = minimal_environment();
   for (const auto& [name, value] : options.env) env[name] = value;
@@ -146,7 +146,7 @@ void Subprocess::reap() {
     status_ = status;
   }
   exited_cv_.notify_all();
-  if (on_exit_) on_exit_();
+  if (on_exit_) on_exit_(*this);
 }
 
 Subprocess::~Subprocess() {

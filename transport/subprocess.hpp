@@ -43,8 +43,10 @@ class Subprocess {
  public:
   // Starts the child: new process group, signal dispositions and mask reset to defaults, every
   // other fd closed. Throws SpawnError when the command cannot be found or started.
-  // on_exit runs once on the internal reaper thread right after the child has been reaped.
-  static std::unique_ptr<Subprocess> spawn(const SubprocessOptions& options, std::function<void()> on_exit = {});
+  // on_exit runs once on the internal reaper thread right after the child has been reaped (it may
+  // run before spawn() has returned).
+  using ExitHandler = std::function<void(const Subprocess& process)>;
+  static std::unique_ptr<Subprocess> spawn(const SubprocessOptions& options, ExitHandler on_exit = {});
 
   // Kills the process group (SIGKILL) if the child still runs, and reaps it.
   ~Subprocess();
@@ -76,7 +78,7 @@ class Subprocess {
   UniqueFd stdin_;
   UniqueFd stdout_;
   UniqueFd stderr_;
-  std::function<void()> on_exit_;
+  ExitHandler on_exit_;
   mutable std::mutex mutex_;
   std::condition_variable exited_cv_;
   std::optional<int> status_;

@@ -1,0 +1,153 @@
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "support.hpp"
+#include "transport/fd.hpp"
+#include "transport/json_text.hpp"
+#include "transport/line_reader.hpp"
+#include "transport/stdio_server.hpp"
+
+using namespace lh::transport;
+using namespace lh::transport::test;
+
+namespace {
+
+void write_text(int fd, const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    auto n = ::write(fd, text.data() + done, text.size() - done);
+    REQUIRE(n > 0);
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+// Reads the server's output lines on a thread of its own (the pipe must keep draining).
+struct OutputLines {
+  explicit OutputLines(int fd) : reader(fd), thread([this] {
+    reader.run([this](std::string_view line) {
+      auto parsed = parse_json(line);
+      std::lock_guard lock(mutex);
+      lines.emplace_back(line);
+      messages.push_back(parsed ? *parsed : Json("<not json>"));
+      cv.notify_all();
+    });
+  }) {}
+  ~OutputLines() {
+    reader.stop();
+    thread.join();
+  }
+  bool wait(std::size_t count) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, kPatience, [&] { return messages.size() >= count; });
+  }
+  LineReader reader;
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::string> lines;
+  std::vector<Json> messages;
+  std::thread thread;
+};
+
+}  // namespace
+
+TEST_CASE("stdio server: delivers one message per line, answers garbage with -32700 and keeps serving") {
+  auto input = make_pipe();
+  auto output = make_pipe();
+  Recorder recorder;
+  auto transport = std::make_shared<StdioServerTransport>(input.read_end.get(), output.write_end.get());
+  OutputLines out(output.read_end.get());
+  transport->start(recorder.handlers());
+
+  write_text(input.write_end.get(), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
+  REQUIRE(recorder.wait_messages(1));
+  CHECK(recorder.messages()[0]["method"] == "ping");
+
+  write_text(input.write_end.get(), "this is not json\n");
+  REQUIRE(out.wait(1));
+  CHECK(out.messages[0]["error"]["code"] == -32700);
+  CHECK(out.messages[0]["id"].is_null());
+  CHECK(out.messages[0]["jsonrpc"] == "2.0");
+  REQUIRE(recorder.wait_errors(1));
+
+  // Still serving: CRLF line, blank lines skipped, a message split over two writes.
+  write_text(input.write_end.get(), "\n\r\n{\"jsonrpc\":\"2.0\",\"id\":2,");
+  write_text(input.write_end.get(), "\"method\":\"tools/list\"}\r\n");
+  REQUIRE(recorder.wait_messages(2));
+  CHECK(recorder.messages()[1]["id"] == 2);
+
+  write_text(input.write_end.get(), "[1,2]\n");
+  REQUIRE(out.wait(2));
+  CHECK(out.messages[1]["error"]["code"] == -32600);
+
+  transport->send(Json{{"jsonrpc", "2.0"}, {"id", 2}, {"result", {{"text", "line\nbreak"}}}});
+  REQUIRE(out.wait(3));
+  // One compact line; the embedded newline stays escaped.
+  CHECK(out.lines[2] == R"({"id":2,"jsonrpc":"2.0","result":{"text":"line\nbreak"}})");
+  CHECK(recorder.closes() == 0);
+
+  input.write_end.reset();  // EOF
+  REQUIRE(recorder.wait_closed());
+  CHECK(recorder.closes() == 1);
+  // Answers to requests still in progress may be written after input EOF.
+  transport->send(Json{{"jsonrpc", "2.0"}, {"id", 3}, {"result", Json::object()}});
+  REQUIRE(out.wait(4));
+  transport->close();
+  CHECK_THROWS_AS(transport->send(Json{{"jsonrpc", "2.0"}, {"id", 4}, {"result", Json::object()}}),
+                  lh::mcp::TransportError);
+  CHECK(recorder.closes() == 1);
+}
+
+TEST_CASE("stdio server: a very long line arrives whole") {
+  auto input = make_pipe();
+  auto output = make_pipe();
+  Recorder recorder;
+  auto transport = std::make_shared<StdioServerTransport>(input.read_end.get(), output.write_end.get());
+  transport->start(recorder.handlers());
+  std::string big(3 * 1024 * 1024, 'x');
+  std::thread writer([&] {
+    write_text(input.write_end.get(),
+               "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"data\":\"" + big + "\"}}\n");
+  });
+  REQUIRE(recorder.wait_messages(1));
+  writer.join();
+  CHECK(recorder.messages()[0]["params"]["data"].get<std::string>().size() == big.size());
+}
+
+TEST_CASE("stdio server: close() ends the reader and fires on_close once") {
+  auto input = make_pipe();
+  auto output = make_pipe();
+  Recorder recorder;
+  auto transport = std::make_shared<StdioServerTransport>(input.read_end.get(), output.write_end.get());
+  transport->start(recorder.handlers());
+  transport->close();
+  REQUIRE(recorder.wait_closed());
+  transport->close();
+  transport.reset();
+  CHECK(recorder.closes() == 1);
+}
+
+TEST_CASE("stdio server: concurrent sends never interleave lines") {
+  auto input = make_pipe();
+  auto output = make_pipe();
+  Recorder recorder;
+  auto transport = std::make_shared<StdioServerTransport>(input.read_end.get(), output.write_end.get());
+  OutputLines out(output.read_end.get());
+  transport->start(recorder.handlers());
+  constexpr int kThreads = 4;
+  constexpr int kEach = 200;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        transport->send(Json{{"jsonrpc", "2.0"}, {"id", t * kEach + i}, {"result", {{"pad", std::string(5000, 'p')}}}});
+      }
+    });
+  }
+  for (auto& sender : senders) sender.join();
+  REQUIRE(out.wait(kThreads * kEach));
+  std::lock_guard lock(out.mutex);
+  for (const auto& message : out.messages) CHECK(message.is_object());
+  transport->close();
+}
