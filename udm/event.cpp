@@ -303,9 +303,9 @@ Event& Event::set_bool(std::string_view path, bool value) {
     return *this;
 }
 
-Event Event::from_json(const nlohmann::json& udm) {
+Event Event::from_json(const nlohmann::json& udm, const UdmJsonOptions& options) {
     Event event;
-    read_udm_json(udm, event);
+    read_udm_json(udm, event, options);
     return event;
 }
 

@@ -108,7 +108,14 @@ private:
 // Unknown members are ignored (Chronicle has far more fields than the catalogue); known members of the
 // wrong type throw UdmJsonError naming the path. Integers may come as JSON numbers or decimal strings
 // (int64 in proto JSON); timestamps as RFC 3339 strings or {"seconds":..,"nanos":..}.
-void read_udm_json(const nlohmann::json& udm, EventBuilder& out);
+struct UdmJsonOptions {
+    // Lenient: a member that is malformed (wrong type, unknown enum value such as an event type newer
+    // than this catalogue, bad timestamp) is skipped and described in `warnings` instead of throwing.
+    // For results from upstream servers, where losing a whole event to one odd member is worse.
+    bool lenient = false;
+    std::vector<std::string>* warnings = nullptr;  // optional; receives UdmJsonError::what() texts
+};
+void read_udm_json(const nlohmann::json& udm, EventBuilder& out, const UdmJsonOptions& options = {});
 // Writes Chronicle's result spelling: {"metadata": {"eventTimestamp": "...Z", "eventType": "..."}, ...}.
 // Repeated fields are arrays; labels are [{"key":..,"value":..}]; additional is {"fields": {"k": "v"}}.
 nlohmann::json to_result_json(const EventView& event);
@@ -123,7 +130,7 @@ public:
     Event() = default;
     explicit Event(std::int64_t timestamp_us) : timestamp_us_(timestamp_us) {}
 
-    static Event from_json(const nlohmann::json& udm);  // throws UdmJsonError
+    static Event from_json(const nlohmann::json& udm, const UdmJsonOptions& options = {});  // throws UdmJsonError
     nlohmann::json to_json() const;  // same as to_result_json(*this)
 
     // EventView

@@ -25,7 +25,7 @@ std::string_view json_type(const json& v) { return v.type_name(); }
 
 class Reader {
 public:
-    explicit Reader(EventBuilder& out) : out_(out) {}
+    Reader(EventBuilder& out, const UdmJsonOptions& options) : out_(out), options_(options) {}
 
     void read_root(const json& root) {
         if (!root.is_object()) throw UdmJsonError("", fmt::format("expected a UDM object, got {}", json_type(root)));
@@ -38,6 +38,19 @@ public:
     }
 
 private:
+    template <class Read>
+    void guarded(Read&& read) {
+        if (!options_.lenient) {
+            read();
+            return;
+        }
+        try {
+            read();
+        } catch (const UdmJsonError& e) {
+            if (options_.warnings) options_.warnings->emplace_back(e.what());
+        }
+    }
+
     // `snake` is the catalogue path so far; `where` is the JSON path as written, for messages.
     void read_object(const json& object, const std::string& snake, const std::string& where) {
         for (const auto& [key, value] : object.items()) {
@@ -50,11 +63,11 @@ private:
     void read_member(const json& value, const std::string& snake, const std::string& where) {
         if (value.is_null()) return;
         if (snake == "additional") {
-            read_additional(value, where);
+            guarded([&] { read_additional(value, where); });
             return;
         }
         if (const auto id = find_field(snake)) {
-            read_field(*id, value, where);
+            guarded([&] { read_field(*id, value, where); });
             return;
         }
         if (value.is_object()) {
@@ -81,7 +94,11 @@ private:
                 throw UdmJsonError(where, fmt::format("expected a single {}, got an array", value_type_name(info.type)));
             }
             std::size_t index = 0;
-            for (const auto& element : value) read_scalar(info, element, fmt::format("{}[{}]", where, index++));
+            for (const auto& element : value) {
+                // Each element stands alone: in lenient mode one bad element does not drop its neighbours.
+                guarded([&] { read_scalar(info, element, fmt::format("{}[{}]", where, index)); });
+                ++index;
+            }
             return;
         }
         read_scalar(info, value, where);
@@ -210,6 +227,7 @@ private:
     }
 
     EventBuilder& out_;
+    const UdmJsonOptions& options_;
 };
 
 // Per field: the camelCase path split into segments, computed once.
@@ -245,7 +263,9 @@ json scalar_json(const FieldInfo& info, const Value& value) {
 
 }  // namespace
 
-void read_udm_json(const nlohmann::json& udm, EventBuilder& out) { Reader(out).read_root(udm); }
+void read_udm_json(const nlohmann::json& udm, EventBuilder& out, const UdmJsonOptions& options) {
+    Reader(out, options).read_root(udm);
+}
 
 nlohmann::json to_result_json(const EventView& event) {
     json root = json::object();

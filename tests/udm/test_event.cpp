@@ -150,3 +150,30 @@ TEST_CASE("wrong JSON types are reported with their path") {
           "udm.json: target.labels[0].key: expected a string key");
     CHECK(error_of(R"([1,2])") == "udm.json: (root): expected a UDM object, got array");
 }
+
+TEST_CASE("lenient reading skips malformed members and reports them") {
+    const auto doc = json::parse(R"({"udm": {
+      "metadata": {"eventTimestamp": "2020-09-20T10:11:12Z", "eventType": "SOME_FUTURE_TYPE", "productEventType": "4624"},
+      "target": {"port": "abc", "hostname": "dc01", "ip": ["10.0.0.1", {"x": 1}, "10.0.0.2"]},
+      "additional": 5
+    }})");
+    CHECK_THROWS_AS(Event::from_json(doc), UdmJsonError);
+    std::vector<std::string> warnings;
+    const Event e = Event::from_json(doc, UdmJsonOptions{true, &warnings});
+    CHECK(e.timestamp_us() == 1600596672000000);
+    CHECK(e.first_string(fields::product_event_type) == "4624");
+    CHECK(e.first_string(fields::target_hostname) == "dc01");
+    bool has_event_type = false;
+    e.for_each_value(fields::event_type, [&](const Value&) { return has_event_type = true, false; });
+    CHECK_FALSE(has_event_type);
+    CHECK(warnings == std::vector<std::string>{
+                          "udm.json: additional: expected an object, got number",
+                          "udm.json: metadata.eventType: \"SOME_FUTURE_TYPE\" is not a known event type value",
+                          "udm.json: target.ip[1]: expected a string, got object",
+                          "udm.json: target.port: expected an integer, got string \"abc\"",
+                      });
+    // The bad array element is skipped, its neighbours kept.
+    std::vector<std::string> ips;
+    e.for_each_value(fields::target_ip, [&](const Value& v) { return ips.emplace_back(v.text), true; });
+    CHECK(ips == std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
+}
