@@ -2,6 +2,7 @@
 // set as lh_interop_server, and paginated tools/list, for driving with our C++ client.
 //   node ts-server.mjs stdio [--page-size N]
 //   node ts-server.mjs http --port-file FILE [--page-size N]     (127.0.0.1, ephemeral port, /mcp)
+// In HTTP mode every POST after initialize must carry MCP-Protocol-Version (else 400).
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -163,7 +164,14 @@ async function serveHttp() {
       const sessionId = request.headers['mcp-session-id'];
       if (request.method === 'POST') {
         const body = JSON.parse(await readBody(request));
-        if (sessionId && sessions.has(sessionId)) return sessions.get(sessionId).handleRequest(request, response, body);
+        if (sessionId && sessions.has(sessionId)) {
+          // Stricter than the spec (which lets a server assume 2025-03-26): a client that
+          // negotiated a version must say so on every later request, and ours is checked for it.
+          if (!request.headers['mcp-protocol-version']) {
+            return reply(response, 400, 'Bad Request: MCP-Protocol-Version header missing after initialize');
+          }
+          return sessions.get(sessionId).handleRequest(request, response, body);
+        }
         if (sessionId) return reply(response, 404, 'Session not found');
         if (!isInitializeRequest(body)) return reply(response, 400, 'No session: send initialize first');
         const transport = new StreamableHTTPServerTransport({
