@@ -8,6 +8,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <unordered_set>
 
@@ -282,6 +283,47 @@ private:
     NodePtr child_;
 };
 
+// `^(a|b\.c)$` or `^abc$` made only of literal characters → {"a", "b.c"}; anything else → nullopt.
+// This is the shape any_of() builds, so scoped hunt queries can still use a store's indexes.
+std::optional<std::vector<std::string>> literal_alternation(std::string_view pattern, bool nocase) {
+    if (pattern.size() < 2 || pattern.front() != '^' || pattern.back() != '$') return std::nullopt;
+    std::string_view body = pattern.substr(1, pattern.size() - 2);
+    // Alternatives only count inside the group: `^a|b$` means (^a)|(b$), not a whole-value match.
+    bool grouped = false;
+    if (body.size() >= 2 && body.front() == '(' && body.back() == ')') {
+        body = body.substr(1, body.size() - 2);
+        grouped = true;
+    }
+    static constexpr std::string_view kMeta = R"(.+*?()|[]{}^$)";
+    std::vector<std::string> parts(1);
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        const char c = body[i];
+        if (c == '\\') {
+            if (i + 1 >= body.size()) return std::nullopt;
+            const char escaped = body[++i];
+            // Only escaped punctuation is a plain literal; \d, \x{..}, \Q and friends are not handled.
+            if (std::isalnum(static_cast<unsigned char>(escaped)) || static_cast<unsigned char>(escaped) >= 0x80) {
+                return std::nullopt;
+            }
+            parts.back() += escaped;
+        } else if (c == '|' && grouped) {
+            parts.emplace_back();
+        } else if (kMeta.find(c) != std::string_view::npos) {
+            return std::nullopt;
+        } else {
+            parts.back() += c;
+        }
+    }
+    for (const auto& part : parts) {
+        if (part.empty()) return std::nullopt;  // "" also matches a missing field, which no index holds
+        // RE2 folds case by Unicode rules; pins promise ASCII folding, so only ASCII literals qualify.
+        if (nocase && std::any_of(part.begin(), part.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; })) {
+            return std::nullopt;
+        }
+    }
+    return parts;
+}
+
 std::vector<std::string> list_entries(const Condition& c, const ReferenceListLookup& lists) {
     std::optional<std::vector<std::string>> found;
     if (lists) found = lists(c.text);
@@ -363,7 +405,18 @@ private:
                     pins.push_back(IndexPin{{{c.field, ValueType::String, c.text, 0, c.nocase}}});
                 }
                 break;
-            case LiteralKind::Regex: node = std::make_unique<RegexCondition>(c); break;
+            case LiteralKind::Regex:
+                node = std::make_unique<RegexCondition>(c);
+                if (c.op == CompareOp::Eq && !info.is_map) {
+                    if (auto literals = literal_alternation(c.text, c.nocase)) {
+                        IndexPin pin;
+                        for (auto& text : *literals) {
+                            pin.alternatives.push_back({c.field, ValueType::String, std::move(text), 0, c.nocase});
+                        }
+                        pins.push_back(std::move(pin));
+                    }
+                }
+                break;
             case LiteralKind::Integer:
                 if (info.type == ValueType::Timestamp) {
                     node = std::make_unique<TimestampCondition>(c.op, c.number * 1'000'000);

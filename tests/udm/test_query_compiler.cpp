@@ -254,6 +254,23 @@ TEST_CASE("index hints come from the AND spine") {
     CHECK(hints_of(R"(principal.hostname = "")").pins.empty());
     CHECK(hints_of(R"(metadata.event_type != "PROCESS_LAUNCH")").pins.empty());
 
+    // any_of()'s shape pins its literal alternatives; other regexes pin nothing.
+    const auto any = hints_of(R"(principal.hostname = /^(ws01\.corp|dc\-01)$/ nocase)");
+    REQUIRE(any.strings_for(fields::principal_hostname));
+    CHECK(any.strings_for(fields::principal_hostname)->values == std::vector<std::string>{"ws01.corp", "dc-01"});
+    CHECK(any.strings_for(fields::principal_hostname)->nocase);
+    CHECK(hints_of(R"(principal.hostname = /^ws01$/)").strings_for(fields::principal_hostname)->values ==
+          std::vector<std::string>{"ws01"});
+    for (const char* not_literal : {R"(/^a|b$/)", R"(/^(a|b)/)", R"(/(a|b)$/)", R"(/^(a.b)$/)", R"(/^(a|)$/)",
+                                    R"(/^(\d)$/)", R"(/^(a)(b)$/)", R"(/^(?i)a$/)", "/^(\xc3\xa9)$/ nocase",
+                                    "/^(\xc3\x89)$/ nocase"}) {
+        CAPTURE(not_literal);
+        CHECK(hints_of(std::string("principal.hostname = ") + not_literal).pins.empty());
+    }
+    CHECK(hints_of(R"(principal.hostname != /^(a|b)$/)").pins.empty());
+    CHECK(hints_of("principal.hostname = /^(\xc3\xa9)$/").strings_for(fields::principal_hostname)->values ==
+          std::vector<std::string>{"\xc3\xa9"});
+
     const auto listed = compile_query("principal.hostname in %h", [](std::string_view) {
                             return std::optional<std::vector<std::string>>({"a", "b"});
                         }).hints();

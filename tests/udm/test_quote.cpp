@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <random>
 
 using namespace lh::udm;
@@ -173,6 +174,7 @@ TEST_CASE("injection: hostile values keep the query's shape and match exactly th
     const auto values = hostile_values();
     CHECK(values.size() >= 400);
     std::size_t tested = 0;
+    std::size_t pinned_count = 0;
     for (const auto& value : values) {
         CAPTURE(value);
         const bool has_control = value.find_first_of(std::string("\x01\x02\x1b", 3)) != std::string::npos;
@@ -212,6 +214,18 @@ TEST_CASE("injection: hostile values keep the query's shape and match exactly th
         CHECK(any_compiled.matches(exact));
         CHECK_FALSE(any_compiled.matches(other));
         CHECK_FALSE(any_compiled.matches(prefixed));
+        // Index pins must never exclude a matching event.
+        if (const auto pinned = any_compiled.hints().strings_for(fields::principal_hostname)) {
+            CHECK(pinned->nocase);
+            const auto lower = [](std::string t) {
+                for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                return t;
+            };
+            bool covered = false;
+            for (const auto& v : pinned->values) covered = covered || lower(v) == lower(value);
+            CHECK(covered);
+            ++pinned_count;
+        }
 
         // The value as the scope of another query.
         const auto scoped = parse_query(combine_with_scope(R"(metadata.event_type = "PROCESS_LAUNCH")",
@@ -232,4 +246,5 @@ TEST_CASE("injection: hostile values keep the query's shape and match exactly th
         ++tested;
     }
     CHECK(tested >= 400);
+    CHECK(pinned_count > 50);
 }
