@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -75,12 +76,20 @@ struct EventStore::Data {
   bool finished = true;
   std::mutex merge_mutex;
 
-  udm::Value value_of(const Entry& entry) const {
+  // `scratch` receives composite strings; the returned text stays valid while `scratch` keeps it.
+  udm::Value value_of(const Entry& entry, std::deque<std::string>& scratch) const {
     udm::Value value;
     value.type = entry.type;
     value.key = pool.get(entry.key);
     switch (entry.type) {
-      case udm::ValueType::String: value.text = pool.get(entry.value); break;
+      case udm::ValueType::String:
+        if (StringPool::is_composite(entry.value)) {
+          pool.append_to(entry.value, scratch.emplace_back());
+          value.text = scratch.back();
+        } else {
+          value.text = pool.get(entry.value);
+        }
+        break;
       case udm::ValueType::Enum: value.number = entry.value; break;
       default:
         value.number = entry.big ? big_ints[entry.value] : static_cast<std::int64_t>(static_cast<std::int32_t>(entry.value));
@@ -96,14 +105,17 @@ namespace {
 class StoredEventView final : public udm::EventView {
  public:
   explicit StoredEventView(const EventStore::Data& data, std::uint32_t index = 0) : data_(data), index_(index) {}
-  void set_index(std::uint32_t index) { index_ = index; }
+  void set_index(std::uint32_t index) {
+    index_ = index;
+    scratch_.clear();
+  }
 
   std::int64_t timestamp_us() const override { return data_.events[index_].time_us; }
   bool for_each_value(udm::FieldId field, udm::ValueVisitor visit) const override {
     const auto& record = data_.events[index_];
     const Entry* begin = data_.entries.data() + record.first;
     for (const Entry* e = begin; e != begin + record.count; ++e) {
-      if (e->field == field && !visit(data_.value_of(*e))) return false;
+      if (e->field == field && !visit(data_.value_of(*e, scratch_))) return false;
     }
     return true;
   }
@@ -111,7 +123,7 @@ class StoredEventView final : public udm::EventView {
     const auto& record = data_.events[index_];
     const Entry* begin = data_.entries.data() + record.first;
     for (const Entry* e = begin; e != begin + record.count; ++e) {
-      if (!visit(e->field, data_.value_of(*e))) return false;
+      if (!visit(e->field, data_.value_of(*e, scratch_))) return false;
     }
     return true;
   }
@@ -121,7 +133,7 @@ class StoredEventView final : public udm::EventView {
     const auto& record = data_.events[index_];
     const Entry* begin = data_.entries.data() + record.first;
     for (const Entry* e = begin; e != begin + record.count; ++e) {
-      if (e->field == map_field && e->key == *key_id && !visit(data_.value_of(*e))) return false;
+      if (e->field == map_field && e->key == *key_id && !visit(data_.value_of(*e, scratch_))) return false;
     }
     return true;
   }
@@ -129,6 +141,8 @@ class StoredEventView final : public udm::EventView {
  private:
   const EventStore::Data& data_;
   std::uint32_t index_;
+  // Composite strings materialised for the current event (views into it are handed to visitors).
+  mutable std::deque<std::string> scratch_;
 };
 
 }  // namespace
@@ -151,9 +165,8 @@ class StoreBatch final : public udm::EventBuilder {
     current_ = Pending{};
     current_.first = static_cast<std::uint32_t>(entries_.size());
     current_.line = static_cast<std::uint32_t>(line);
-    current_.ordinal = (!events_.empty() && events_.back().line == current_.line)
-                           ? static_cast<std::uint16_t>(events_.back().ordinal + 1)
-                           : std::uint16_t{0};
+    current_.ordinal = (has_last_line_ && last_line_ == current_.line) ? static_cast<std::uint16_t>(last_ordinal_ + 1)
+                                                                        : std::uint16_t{0};
   }
   // False (and the event dropped) when it has more values than a record can address.
   bool commit(TimeSource source, std::string_view host) {
@@ -163,8 +176,11 @@ class StoreBatch final : public udm::EventBuilder {
     }
     current_.count = static_cast<std::uint32_t>(entries_.size() - current_.first);
     current_.time_source = source;
-    current_.host = pool_.intern(host);
+    current_.host = pool_.intern(host, false);
     events_.push_back(current_);
+    has_last_line_ = true;
+    last_line_ = current_.line;
+    last_ordinal_ = current_.ordinal;
     return true;
   }
   void abort() { entries_.resize(current_.first); }
@@ -187,38 +203,57 @@ class StoreBatch final : public udm::EventBuilder {
   }
   using udm::EventBuilder::add_enum;
   void add_map_string(udm::FieldId map_field, std::string_view key, std::string_view value) override {
-    entries_.push_back(Entry{map_field, udm::ValueType::String, 0, pool_.intern(key), pool_.intern(value)});
+    entries_.push_back(Entry{map_field, udm::ValueType::String, 0, pool_.intern(key, false), pool_.intern(value)});
   }
 
-  // Applies the learned clock offsets to the shipper-timed events of this unit.
-  void correct_clocks(const ClockCorrector& corrector) {
-    for (auto& event : events_) {
-      event.time_us += corrector.offset_us(pool_.get(event.host), event.time_source);
-    }
-  }
+  // An event whose time came from a shipper field, to be corrected once its unit has been read.
+  struct Correction {
+    std::uint32_t index = 0;  // in the store's events
+    std::uint32_t host = 0;   // store pool id of the reporting host
+    TimeSource source = TimeSource::none;
+  };
 
-  void merge_into(EventStore::Data& data, std::string unit_name) {
+  // Moves the built events into the store and empties the batch (so a unit is merged in slices and its
+  // unit-local strings never pile up). Shipper-timed events are appended to `corrections`.
+  void merge_into(EventStore::Data& data, std::uint32_t unit, std::vector<Correction>* corrections) {
     std::lock_guard lock(data.merge_mutex);
     std::vector<std::uint32_t> remap(pool_.size());
-    for (std::uint32_t id = 0; id < pool_.size(); ++id) remap[id] = data.pool.intern(pool_.get(id));
-    const auto unit = static_cast<std::uint32_t>(data.units.size());
-    data.units.push_back(std::move(unit_name));
+    for (std::uint32_t id = 0; id < pool_.size(); ++id) remap[id] = data.pool.intern(pool_.get(id), false);
+    std::vector<std::uint32_t> remap_composite(pool_.composite_count(), UINT32_MAX);
+    auto map_id = [&](std::uint32_t id) {
+      if (!StringPool::is_composite(id)) return remap[id];
+      auto& global = remap_composite[id & ~StringPool::kCompositeBit];
+      if (global == UINT32_MAX) {
+        auto lines = pool_.composite_lines(id);
+        for (auto& line : lines) line = remap[line];
+        global = data.pool.make_composite(lines);
+      }
+      return global;
+    };
     const auto entry_base = static_cast<std::uint32_t>(data.entries.size());
     const auto big_base = static_cast<std::uint32_t>(data.big_ints.size());
     data.entries.reserve(data.entries.size() + entries_.size());
     for (Entry entry : entries_) {
       entry.key = remap[entry.key];
-      if (entry.type == udm::ValueType::String) entry.value = remap[entry.value];
+      if (entry.type == udm::ValueType::String) entry.value = map_id(entry.value);
       if (entry.big) entry.value += big_base;
       data.entries.push_back(entry);
     }
     data.big_ints.insert(data.big_ints.end(), big_ints_.begin(), big_ints_.end());
     data.events.reserve(data.events.size() + events_.size());
     for (const auto& event : events_) {
+      if (corrections && event.time_source != TimeSource::none && event.time_source != TimeSource::sysmon_utc) {
+        corrections->push_back(
+            Correction{static_cast<std::uint32_t>(data.events.size()), remap[event.host], event.time_source});
+      }
       data.events.push_back(EventRecord{event.time_us, entry_base + event.first, unit, event.line,
                                         static_cast<std::uint16_t>(event.count), event.ordinal});
     }
     data.finished = false;
+    pool_ = StringPool();
+    entries_.clear();
+    big_ints_.clear();
+    events_.clear();
   }
 
   [[nodiscard]] std::size_t event_count() const { return events_.size(); }
@@ -229,14 +264,35 @@ class StoreBatch final : public udm::EventBuilder {
   std::vector<std::int64_t> big_ints_;
   std::vector<Pending> events_;
   Pending current_;
+  bool has_last_line_ = false;
+  std::uint32_t last_line_ = 0;
+  std::uint16_t last_ordinal_ = 0;
 };
 
 namespace {
 
 class UnitSink final : public RecordSink {
  public:
-  UnitSink(std::string unit_name, StoreBatch& batch, IngestReport& report)
-      : unit_name_(std::move(unit_name)), batch_(batch), report_(report), counts_(report.per_unit[unit_name_]) {}
+  // Events built before a slice is merged into the store: bounds the unit-local memory.
+  static constexpr std::size_t kSliceEvents = 16384;
+
+  UnitSink(std::string unit_name, EventStore::Data& data, IngestReport& report)
+      : unit_name_(std::move(unit_name)),
+        data_(data),
+        unit_(register_unit(data, unit_name_)),
+        report_(report),
+        counts_(report.per_unit[unit_name_]) {}
+
+  // Merges what is left and applies the clock corrections learned over the whole unit.
+  void finish() {
+    batch_.merge_into(data_, unit_, &corrections_);
+    std::lock_guard lock(data_.merge_mutex);
+    for (const auto& correction : corrections_) {
+      data_.events[correction.index].time_us += corrector_.offset_us(data_.pool.get(correction.host), correction.source);
+    }
+    corrections_.clear();
+    corrections_.shrink_to_fit();
+  }
 
   void on_flat_event(const FlatEvent& event, std::size_t line) override {
     ++counts_.read;
@@ -249,6 +305,7 @@ class UnitSink final : public RecordSink {
     }
     corrector_.observe(outcome.hostname, outcome);
     ++(outcome.mapped ? counts_.mapped : counts_.generic);
+    if (batch_.event_count() >= kSliceEvents) batch_.merge_into(data_, unit_, &corrections_);
   }
 
   void on_udm_json(std::string_view json, std::size_t line) override {
@@ -272,14 +329,21 @@ class UnitSink final : public RecordSink {
     report_.add_error(fmt::format("{}:{}: {}", unit_name_, line, message));
   }
 
-  const ClockCorrector& corrector() const { return corrector_; }
+  static std::uint32_t register_unit(EventStore::Data& data, const std::string& name) {
+    std::lock_guard lock(data.merge_mutex);
+    data.units.push_back(name);
+    return static_cast<std::uint32_t>(data.units.size() - 1);
+  }
 
  private:
   std::string unit_name_;
-  StoreBatch& batch_;
+  EventStore::Data& data_;
+  std::uint32_t unit_;
+  StoreBatch batch_;
   IngestReport& report_;
   UnitCounts& counts_;
   ClockCorrector corrector_;
+  std::vector<StoreBatch::Correction> corrections_;
 };
 
 }  // namespace
@@ -300,12 +364,10 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
       const InputUnit& unit = units[i];
       IngestReport unit_report;
       unit_report.max_errors = options.max_errors;
-      StoreBatch batch;
-      UnitSink sink(unit.name, batch, unit_report);
+      UnitSink sink(unit.name, *data_, unit_report);
       const std::string error = read_unit(unit, sink);
       if (!error.empty()) unit_report.add_error(fmt::format("{}: {}", unit.name, error));
-      batch.correct_clocks(sink.corrector());
-      batch.merge_into(*data_, unit.name);
+      sink.finish();
       std::lock_guard lock(report_mutex);
       report.merge(unit_report);
     }
@@ -329,7 +391,7 @@ void EventStore::add_event(const udm::EventView& event, std::string_view source,
     return true;
   });
   batch.commit(TimeSource::none, {});
-  batch.merge_into(*data_, std::string(source));
+  batch.merge_into(*data_, UnitSink::register_unit(*data_, std::string(source)), nullptr);
 }
 
 void EventStore::finish() {
@@ -446,7 +508,7 @@ SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHint
       if (alternative.nocase) {
         // Few distinct values per indexed field (hosts, addresses, users): folding them all is cheap.
         for (const auto& [value_id, list] : map) {
-          if (iequals(d.pool.get(value_id), alternative.text)) {
+          if (!StringPool::is_composite(value_id) && iequals(d.pool.get(value_id), alternative.text)) {
             lists.push_back(&list);
             total += list.size();
           }

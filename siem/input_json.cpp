@@ -105,7 +105,8 @@ class UnitParser {
     return parser_.parse(begin, size, false).get(out);
   }
 
-  void parse_lines(const char* data, std::size_t size, std::size_t first_line) {
+  // Returns the number of the line after the block.
+  std::size_t parse_lines(const char* data, std::size_t size, std::size_t first_line) {
     std::size_t line = first_line;
     const char* cursor = data;
     const char* const end = data + size;
@@ -129,8 +130,9 @@ class UnitParser {
         }
       }
       cursor = newline ? newline + 1 : end;
-      ++line;
+      if (newline) ++line;
     }
+    return line;
   }
 
   void parse_document(simdjson::dom::element root, std::size_t line) {
@@ -159,6 +161,25 @@ class UnitParser {
       }
     }
     deliver(root, line);
+  }
+
+  // Decides between JSON lines and one document from the start of a unit (BOM and blank lines skipped):
+  // JSON lines when the first line is a complete object on its own.
+  // `complete` says whether [data, data+size) is the whole unit.
+  enum class Mode { lines, document, undecided };
+  Mode sniff(const char* data, std::size_t size, bool complete) {
+    std::size_t first = 0;
+    while (first < size && is_blank(data[first])) ++first;
+    if (first == size) return complete ? Mode::lines : Mode::undecided;
+    if (data[first] == '[') return Mode::document;
+    if (data[first] != '{') return Mode::lines;
+    const char* start = data + first;
+    const char* newline = static_cast<const char*>(std::memchr(start, '\n', size - first));
+    if (newline == nullptr) return complete ? Mode::document : Mode::undecided;
+    const char* b = newline;
+    while (b > start && is_blank(b[-1])) --b;
+    simdjson::dom::element first_record;
+    return parse_one(start, static_cast<std::size_t>(b - start), first_record) ? Mode::document : Mode::lines;
   }
 
   void parse_unit(const char* data, std::size_t size) {
@@ -209,7 +230,101 @@ class UnitParser {
   FlatEvent event_;
 };
 
+std::size_t skip_bom(const char* data, std::size_t size) {
+  return size >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
 }  // namespace
+
+bool parse_json_stream(const ByteReader& read, RecordSink& sink, std::size_t chunk_bytes) {
+  UnitParser parser(sink);
+  std::size_t capacity = std::max<std::size_t>(chunk_bytes, 4096);
+  std::vector<char> buffer(capacity + simdjson::SIMDJSON_PADDING);
+  std::size_t filled = 0;
+  bool eof = false;
+  auto fill = [&]() {
+    while (!eof && filled < capacity) {
+      const std::ptrdiff_t got = read(buffer.data() + filled, capacity - filled);
+      if (got < 0) return false;
+      if (got == 0) eof = true;
+      filled += static_cast<std::size_t>(std::max<std::ptrdiff_t>(got, 0));
+    }
+    return true;
+  };
+  auto grow = [&] {
+    capacity *= 2;
+    buffer.resize(capacity + simdjson::SIMDJSON_PADDING);
+  };
+  if (!fill()) return false;
+  std::size_t pos = skip_bom(buffer.data(), filled);
+
+  // Mode: keep reading while the start of the unit does not tell.
+  auto mode = parser.sniff(buffer.data() + pos, filled - pos, eof);
+  while (mode == UnitParser::Mode::undecided && capacity < kMaxJsonDocumentBytes) {
+    if (filled == capacity) grow();
+    if (!fill()) return false;
+    mode = parser.sniff(buffer.data() + pos, filled - pos, eof);
+  }
+  if (mode == UnitParser::Mode::document) {
+    while (!eof) {
+      if (filled == capacity) {
+        if (capacity > kMaxJsonDocumentBytes) {
+          sink.on_bad_record(1, fmt::format("JSON document larger than the {} byte limit", kMaxJsonDocumentBytes));
+          return true;
+        }
+        grow();
+      }
+      if (!fill()) return false;
+    }
+    parser.parse_unit(buffer.data() + pos, filled - pos);
+    return true;
+  }
+
+  std::size_t line = 1;
+  while (true) {
+    const char* block = buffer.data() + pos;
+    const std::size_t available = filled - pos;
+    const char* last_newline = static_cast<const char*>(::memrchr(block, '\n', available));
+    if (last_newline != nullptr) {
+      const auto length = static_cast<std::size_t>(last_newline + 1 - block);
+      line = parser.parse_lines(block, length, line);
+      pos += length;
+    }
+    if (eof) {
+      if (pos < filled) parser.parse_lines(buffer.data() + pos, filled - pos, line);
+      return true;
+    }
+    std::memmove(buffer.data(), buffer.data() + pos, filled - pos);
+    filled -= pos;
+    pos = 0;
+    if (filled == capacity) {
+      if (capacity <= kMaxJsonDocumentBytes) {
+        grow();
+      } else {
+        // One line longer than any document we accept: report it and skip to its end.
+        sink.on_bad_record(line, fmt::format("line longer than the {} byte limit", kMaxJsonDocumentBytes));
+        filled = 0;
+        while (true) {
+          if (!fill()) return false;
+          const char* newline = static_cast<const char*>(std::memchr(buffer.data(), '\n', filled));
+          if (newline != nullptr) {
+            const auto rest = static_cast<std::size_t>(buffer.data() + filled - (newline + 1));
+            std::memmove(buffer.data(), newline + 1, rest);
+            filled = rest;
+            ++line;
+            break;
+          }
+          if (eof) {
+            filled = 0;
+            break;
+          }
+          filled = 0;
+        }
+      }
+    }
+    if (!fill()) return false;
+  }
+}
 
 bool flatten_json_object(simdjson::dom::element element, FlatEvent& out) {
   if (element.type() != simdjson::dom::element_type::OBJECT) return false;

@@ -1,6 +1,7 @@
 #pragma once
 // JSON and JSON-lines parsing of one input unit (a file or a zip entry) held in a padded buffer.
 #include <cstddef>
+#include <functional>
 #include <string_view>
 
 #include <simdjson.h>
@@ -18,6 +19,15 @@ inline constexpr std::size_t kMaxJsonDocumentBytes = 256u * 1024u * 1024u;
 void parse_json_unit(const simdjson::padded_string& buffer, RecordSink& sink);
 // Same, over the bytes [data, data+size) of a buffer that stays readable up to data+size+SIMDJSON_PADDING.
 void parse_json_unit(const char* data, std::size_t size, RecordSink& sink);
+
+// Pull-based byte source for streaming: copies up to `size` bytes into `into` and returns how many,
+// 0 at the end, or -1 on a read error (the caller keeps the error's details).
+using ByteReader = std::function<std::ptrdiff_t(char* into, std::size_t size)>;
+
+// Streams a unit: JSON lines are parsed chunk by chunk, so memory is bounded by the chunk and the longest
+// line, not the unit; a unit that is one JSON document is read whole (up to kMaxJsonDocumentBytes).
+// Returns false when `read` failed (records before the failure have been delivered).
+bool parse_json_stream(const ByteReader& read, RecordSink& sink, std::size_t chunk_bytes = 4u << 20);
 
 // Flattens one JSON object into `out` (nested objects become dotted keys, arrays are kept as JSON text,
 // strings are HTML-unescaped, nulls are left out). Returns false when `element` is not an object.

@@ -107,21 +107,6 @@ void add_path(const std::filesystem::path& path, bool explicit_path, std::vector
   units.push_back(InputUnit{path.string(), path, false, 0, *format});
 }
 
-std::string read_whole_file(const std::filesystem::path& path, simdjson::padded_string& out) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return fmt::format("cannot open file: {}", std::strerror(errno));
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(file, &std::fclose);
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return fmt::format("cannot stat file: {}", ec.message());
-  if (size > kMaxUnitBytes) return fmt::format("file of {} bytes is larger than the {} byte limit", size, kMaxUnitBytes);
-  simdjson::padded_string buffer(static_cast<std::size_t>(size));
-  const std::size_t got = std::fread(buffer.data(), 1, buffer.size(), file);
-  if (got != buffer.size() || std::ferror(file)) return fmt::format("read error: {}", std::strerror(errno));
-  out = std::move(buffer);
-  return {};
-}
-
 std::string read_zip_entry(const InputUnit& unit, simdjson::padded_string& out) {
   std::string error;
   auto archive = open_zip(unit.path, error);
@@ -207,11 +192,40 @@ std::string read_unit(const InputUnit& unit, RecordSink& sink) {
     }
     return read_evtx_file(temporary.path(), sink);
   }
-  simdjson::padded_string buffer;
-  const std::string error = unit.in_zip ? read_zip_entry(unit, buffer) : read_whole_file(unit.path, buffer);
-  if (!error.empty()) return error;
-  parse_json_unit(buffer, sink);
-  return {};
+  if (!unit.in_zip) {
+    std::FILE* file = std::fopen(unit.path.c_str(), "rb");
+    if (file == nullptr) return fmt::format("cannot open file: {}", std::strerror(errno));
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(file, &std::fclose);
+    std::string read_error;
+    const bool ok = parse_json_stream(
+        [&](char* into, std::size_t size) -> std::ptrdiff_t {
+          const std::size_t got = std::fread(into, 1, size, file);
+          if (got == 0 && std::ferror(file)) {
+            read_error = fmt::format("read error: {}", std::strerror(errno));
+            return -1;
+          }
+          return static_cast<std::ptrdiff_t>(got);
+        },
+        sink);
+    return ok ? std::string() : read_error;
+  }
+  std::string error;
+  auto archive = open_zip(unit.path, error);
+  if (!archive) return error;
+  std::unique_ptr<zip_file_t, ZipFileCloser> entry(zip_fopen_index(archive.get(), unit.zip_index, 0));
+  if (!entry) return fmt::format("cannot open zip entry: {}", zip_strerror(archive.get()));
+  std::string read_error;
+  const bool ok = parse_json_stream(
+      [&](char* into, std::size_t size) -> std::ptrdiff_t {
+        const zip_int64_t got = zip_fread(entry.get(), into, size);
+        if (got < 0) {
+          read_error = fmt::format("corrupt zip entry: {}", zip_file_strerror(entry.get()));
+          return -1;
+        }
+        return static_cast<std::ptrdiff_t>(got);
+      },
+      sink);
+  return ok ? std::string() : read_error;
 }
 
 }  // namespace lh::siem

@@ -51,7 +51,49 @@ void StringPool::grow() {
   }
 }
 
-StringPool::Id StringPool::intern(std::string_view text) {
+StringPool::Id StringPool::intern(std::string_view text, bool allow_composite) {
+  if (allow_composite && text.size() >= kCompositeMinBytes) {
+    std::size_t lines = 0;
+    for (std::size_t pos = text.find('\n'); pos != std::string_view::npos && lines < kCompositeMinLines;
+         pos = text.find('\n', pos + 1)) {
+      ++lines;
+    }
+    if (lines >= kCompositeMinLines) {
+      std::vector<Id> ids;
+      std::size_t start = 0;
+      while (start < text.size()) {
+        const auto newline = text.find('\n', start);
+        const std::size_t end = newline == std::string_view::npos ? text.size() : newline + 1;
+        ids.push_back(intern_plain(text.substr(start, end - start)));
+        start = end;
+      }
+      return make_composite(ids);
+    }
+  }
+  return intern_plain(text);
+}
+
+StringPool::Id StringPool::make_composite(const std::vector<Id>& lines) {
+  composites_.push_back(Composite{static_cast<std::uint32_t>(segments_.size()), static_cast<std::uint32_t>(lines.size())});
+  segments_.insert(segments_.end(), lines.begin(), lines.end());
+  return static_cast<Id>(composites_.size() - 1) | kCompositeBit;
+}
+
+void StringPool::append_to(Id id, std::string& out) const {
+  if (!is_composite(id)) {
+    out.append(views_[id]);
+    return;
+  }
+  const Composite& composite = composites_[id & ~kCompositeBit];
+  for (std::uint32_t i = 0; i < composite.count; ++i) out.append(views_[segments_[composite.first + i]]);
+}
+
+std::vector<StringPool::Id> StringPool::composite_lines(Id id) const {
+  const Composite& composite = composites_[id & ~kCompositeBit];
+  return {segments_.begin() + composite.first, segments_.begin() + composite.first + composite.count};
+}
+
+StringPool::Id StringPool::intern_plain(std::string_view text) {
   if (text.empty()) return 0;
   const std::size_t hash = std::hash<std::string_view>{}(text);
   std::size_t slot = slot_for(text, hash);
@@ -75,7 +117,8 @@ std::optional<StringPool::Id> StringPool::find(std::string_view text) const {
 
 std::size_t StringPool::memory_bytes() const {
   return chunks_.size() * sizeof(void*) + arena_bytes_ + (kChunkBytes - std::min(chunk_used_, kChunkBytes)) +
-         views_.capacity() * sizeof(std::string_view) + slots_.capacity() * sizeof(Id);
+         views_.capacity() * sizeof(std::string_view) + slots_.capacity() * sizeof(Id) +
+         composites_.capacity() * sizeof(Composite) + segments_.capacity() * sizeof(Id);
 }
 
 }  // namespace lh::siem

@@ -1,9 +1,14 @@
 #pragma once
 // Interned strings: one append-only arena plus an open-addressing hash table for deduplication.
-// Id 0 is the empty string. Views returned by get() stay valid for the pool's lifetime.
+// Id 0 is the empty string.
+//
+// Long multi-line texts (Windows `Message` renderings, task XML, script blocks) are mostly the same
+// lines in different combinations, so they are stored as "composite" strings: a sequence of interned
+// lines. A composite id has the top bit set; read it with append_to() (get() only serves plain ids).
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,14 +17,27 @@ namespace lh::siem {
 class StringPool {
  public:
   using Id = std::uint32_t;
+  static constexpr Id kCompositeBit = 0x8000'0000u;
+  // Texts at least this long with at least kCompositeMinLines lines are stored as composites.
+  static constexpr std::size_t kCompositeMinBytes = 200;
+  static constexpr std::size_t kCompositeMinLines = 3;
 
   StringPool();
-  Id intern(std::string_view text);
-  // Id of `text` when already interned.
+  // Interns `text`, as a composite when it qualifies and `allow_composite` is set.
+  Id intern(std::string_view text, bool allow_composite = true);
+  // A composite made of already-interned plain ids (used when merging pools).
+  Id make_composite(const std::vector<Id>& lines);
+  // Id of a plain `text` when already interned (composites are never found).
   [[nodiscard]] std::optional<Id> find(std::string_view text) const;
+  [[nodiscard]] static bool is_composite(Id id) { return (id & kCompositeBit) != 0; }
+  // Plain ids only.
   [[nodiscard]] std::string_view get(Id id) const { return views_[id]; }
+  // Any id.
+  void append_to(Id id, std::string& out) const;
+  // The plain line ids of a composite.
+  [[nodiscard]] std::vector<Id> composite_lines(Id id) const;
   [[nodiscard]] std::size_t size() const { return views_.size(); }
-  [[nodiscard]] std::size_t arena_bytes() const { return arena_bytes_; }
+  [[nodiscard]] std::size_t composite_count() const { return composites_.size(); }
   // Approximate heap footprint (arena + tables).
   [[nodiscard]] std::size_t memory_bytes() const;
 
@@ -27,12 +45,20 @@ class StringPool {
   static constexpr std::size_t kChunkBytes = 1u << 20;
   static constexpr Id kEmptySlot = UINT32_MAX;
 
+  struct Composite {
+    std::uint32_t first = 0;  // into segments_
+    std::uint32_t count = 0;
+  };
+
   std::vector<std::unique_ptr<char[]>> chunks_;
   std::size_t chunk_used_ = kChunkBytes;
   std::size_t arena_bytes_ = 0;
   std::vector<std::string_view> views_;
   std::vector<Id> slots_;  // hash table of ids; size is a power of two
+  std::vector<Composite> composites_;
+  std::vector<Id> segments_;
 
+  Id intern_plain(std::string_view text);
   std::string_view copy_into_arena(std::string_view text);
   void grow();
   [[nodiscard]] std::size_t slot_for(std::string_view text, std::size_t hash) const;
