@@ -8,7 +8,7 @@
 
 namespace lh::udm {
 
-// ---------------------------------------------------------------- EventView / EventBuilder helpers
+// ---------------------------------------------------------------- EventView / EventBuilder conveniences
 
 bool EventView::for_each_map_value(FieldId map_field, std::string_view key, ValueVisitor visit) const {
     return for_each_value(map_field, [&](const Value& v) { return v.key != key || visit(v); });

@@ -76,7 +76,7 @@ public:
     virtual void add_enum(FieldId field, EnumOrdinal value) = 0;
     virtual void add_map_string(FieldId map_field, std::string_view key, std::string_view value) = 0;
 
-    // Helpers over the virtual calls.
+    // Conveniences over the virtual calls.
     template <class E>
         requires std::is_enum_v<E>
     void add_enum(FieldId field, E value) {

@@ -31,9 +31,9 @@ public:
         if (!root.is_object()) throw UdmJsonError("", fmt::format("expected a UDM object, got {}", json_type(root)));
         if (const auto udm = root.find("udm"); udm != root.end()) {
             if (!udm->is_object()) throw UdmJsonError("udm", fmt::format("expected an object, got {}", json_type(*udm)));
-            read_object(*udm, "", "");
+            read_object(*udm, "", "", 0);
         } else {
-            read_object(root, "", "");
+            read_object(root, "", "", 0);
         }
     }
 
@@ -52,15 +52,19 @@ private:
     }
 
     // `snake` is the catalogue path so far; `where` is the JSON path as written, for messages.
-    void read_object(const json& object, const std::string& snake, const std::string& where) {
+    void read_object(const json& object, const std::string& snake, const std::string& where, int depth) {
+        // No catalogue path is this deep; deeper members are outside the catalogue, and skipping them keeps
+        // hostile nesting from exhausting the stack.
+        if (depth > kMaxDepth) return;
         for (const auto& [key, value] : object.items()) {
             const std::string child_snake = join(snake, camel_to_snake(key));
             const std::string child_where = join(where, key);
-            read_member(value, child_snake, child_where);
+            read_member(value, child_snake, child_where, depth + 1);
         }
     }
+    static constexpr int kMaxDepth = 12;
 
-    void read_member(const json& value, const std::string& snake, const std::string& where) {
+    void read_member(const json& value, const std::string& snake, const std::string& where, int depth) {
         if (value.is_null()) return;
         if (snake == "additional") {
             guarded([&] { read_additional(value, where); });
@@ -71,12 +75,12 @@ private:
             return;
         }
         if (value.is_object()) {
-            read_object(value, snake, where);
+            read_object(value, snake, where, depth);
         } else if (value.is_array()) {
             // Repeated messages such as security_result: every element contributes to the same paths.
             std::size_t index = 0;
             for (const auto& element : value) {
-                if (element.is_object()) read_object(element, snake, fmt::format("{}[{}]", where, index));
+                if (element.is_object()) read_object(element, snake, fmt::format("{}[{}]", where, index), depth);
                 ++index;
             }
         }

@@ -177,3 +177,14 @@ TEST_CASE("lenient reading skips malformed members and reports them") {
     e.for_each_value(fields::target_ip, [&](const Value& v) { return ips.emplace_back(v.text), true; });
     CHECK(ips == std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
 }
+
+TEST_CASE("deeply nested unknown members are skipped, not a stack overflow") {
+    std::string text = R"({"principal": {"hostname": "ws01"}, "extra": )";
+    for (int i = 0; i < 2000; ++i) text += R"({"a": )";
+    text += "1";
+    for (int i = 0; i < 2000; ++i) text += "}";
+    text += "}";
+    const Event e = Event::from_json(json::parse(text));
+    CHECK(e.first_string(fields::principal_hostname) == "ws01");
+    CHECK(e.value_count() == 1);
+}
