@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> transports{"stdio", "http"};
   std::vector<std::string> servers{"ours", "ts"};
   std::string ours_server = LH_BENCH_OURS_SERVER;
+  std::string floor_server = LH_BENCH_FLOOR_SERVER;
   std::string node = LH_BENCH_NODE;
   std::string ts_server = LH_BENCH_TS_SERVER;
   std::string node_tools_dir = LH_BENCH_NODE_TOOLS;
@@ -168,10 +169,11 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str()
       ->check(CLI::IsMember({"stdio", "http"}));
-  app.add_option("--server", servers, "ours and/or ts (comma-separated)")
+  app.add_option("--server", servers,
+                 "ours, ts, and floor (a canned-reply stdio responder: the pipe and generator cost alone)")
       ->delimiter(',')
       ->capture_default_str()
-      ->check(CLI::IsMember({"ours", "ts"}));
+      ->check(CLI::IsMember({"ours", "ts", "floor"}));
   app.add_option("--max-seconds", max_seconds, "Upper bound of each measured phase")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--repeat", repeat, "Runs per row; the one with the median calls/s is shown")
       ->capture_default_str()
@@ -197,6 +199,8 @@ int main(int argc, char** argv) {
   for (const std::string& key : servers) {
     if (key == "ours") {
       under_test.push_back({"ours", "lateral-hunt (C++)", {ours_server}, {ours_server, "--http"}});
+    } else if (key == "floor") {
+      under_test.push_back({"floor", "floor: canned replies, no MCP", {floor_server}, {}});
     } else {
       std::vector<std::string> stdio{node, ts_server};
       std::vector<std::string> http{node, ts_server};
@@ -211,6 +215,7 @@ int main(int argc, char** argv) {
   for (const std::string& transport : transports) {
     for (std::size_t concurrency : concurrencies) {
       for (const ServerUnderTest& server : under_test) {
+        if (transport == "http" && server.http_command.empty()) continue;
         LoadOptions run_options = options;
         run_options.concurrency = concurrency;
         std::cerr << "bench_mcp_calls: " << transport << ", " << concurrency << " in flight, " << server.label << " ..."
