@@ -85,18 +85,7 @@ public:
     }
 
 private:
-    void advance() {
-        if (peeked_) {
-            cur_ = std::move(*peeked_);
-            peeked_.reset();
-        } else {
-            cur_ = lexer_.next();
-        }
-    }
-    const Token& peek() {
-        if (!peeked_) peeked_ = lexer_.next();
-        return *peeked_;
-    }
+    void advance() { cur_ = lexer_.next(); }
 
     bool starts_unary(const Token& t) const {
         if (t.kind == TokenKind::LParen) return true;
@@ -437,7 +426,6 @@ private:
 
     Lexer lexer_;
     Token cur_;
-    std::optional<Token> peeked_;
     int depth_ = 0;
 };
 
