@@ -128,6 +128,10 @@ bool is_plain_name(std::string_view name) {
   return true;
 }
 
+// Deeper instances are refused rather than walked: a recursive schema follows the instance down, and the
+// stack must not be the limit.
+constexpr std::size_t kMaxDepth = 512;
+
 class Walk {
  public:
   Walk(std::vector<ValidationError>* out, std::string_view root) : out_(out), path_(root) { path_.reserve(96); }
@@ -163,8 +167,8 @@ class Walk {
   }
   void leave(std::size_t size) { path_.resize(size); }
 
-  // A probe shares nothing with the caller: it never reports, it only answers valid or not.
-  static bool probe(const Node& node, const json& value);
+  // A probe never reports; it only answers valid or not. `nested` is 1 when `value` is a child.
+  bool probe(const Node& node, const json& value, std::size_t nested = 0) const;
 
   bool check(const Node& node, const json& value);
 
@@ -178,25 +182,46 @@ class Walk {
   bool check_child(const Node& node, const json& value, std::size_t index);
   std::string describe_branches(const std::vector<const Node*>& branches, const json& value) const;
 
+  bool too_deep();
+
   std::vector<ValidationError>* out_;
   std::string path_;
+  std::size_t depth_ = 0;
 };
 
-bool Walk::probe(const Node& node, const json& value) {
+bool Walk::probe(const Node& node, const json& value, std::size_t nested) const {
   Walk quiet(nullptr, {});
+  quiet.depth_ = depth_ + nested;
+  if (quiet.depth_ > kMaxDepth) return false;
   return quiet.check(node, value);
+}
+
+bool Walk::too_deep() {
+  if (depth_ < kMaxDepth) return false;
+  if (collecting()) report("nested more than " + std::to_string(kMaxDepth) + " levels deep; not validated");
+  return true;
 }
 
 bool Walk::check_child(const Node& node, const json& value, std::string_view key) {
   const std::size_t size = enter(key);
-  const bool ok = check(node, value);
+  bool ok = false;
+  if (!too_deep()) {
+    ++depth_;
+    ok = check(node, value);
+    --depth_;
+  }
   leave(size);
   return ok;
 }
 
 bool Walk::check_child(const Node& node, const json& value, std::size_t index) {
   const std::size_t size = enter(index);
-  const bool ok = check(node, value);
+  bool ok = false;
+  if (!too_deep()) {
+    ++depth_;
+    ok = check(node, value);
+    --depth_;
+  }
   leave(size);
   return ok;
 }
@@ -345,7 +370,7 @@ bool Walk::check_array(const Node& node, const json& value) {
   }
   if (node.contains != nullptr) {
     bool found = false;
-    for (std::size_t i = 0; i < size && !found; ++i) found = probe(*node.contains, value[i]);
+    for (std::size_t i = 0; i < size && !found; ++i) found = probe(*node.contains, value[i], 1);
     if (!found) {
       if (!collecting()) return false;
       ok = false;
@@ -389,7 +414,7 @@ bool Walk::check_object(const Node& node, const json& value) {
   if (!per_property) return ok;
 
   for (const auto& [name, member] : value.items()) {
-    if (node.property_names != nullptr && !probe(*node.property_names, json(name))) {
+    if (node.property_names != nullptr && !probe(*node.property_names, json(name), 1)) {
       if (!collecting()) return false;
       ok = false;
       report_at_child(name, "property name does not match the \"propertyNames\" schema");
@@ -430,6 +455,7 @@ std::string Walk::describe_branches(const std::vector<const Node*>& branches, co
   for (std::size_t i = 0; i < branches.size(); ++i) {
     std::vector<ValidationError> errors;
     Walk branch(&errors, path_);
+    branch.depth_ = depth_;
     branch.check(*branches[i], value);
     if (i > 0) out += "; ";
     out += "[" + std::to_string(i) + "] ";

@@ -123,3 +123,16 @@ TEST_CASE("$ref into $defs, definitions and the root") {
                  "[0] .v: must be integer, got string; [1] must be null, got object"});
   }
 }
+
+TEST_CASE("instances nested deeper than the limit are refused, not walked into a stack overflow") {
+  const json list = json::parse(R"({"type": "object", "properties": {"next": {"$ref": "#"}}})");
+  json deep = json::object();
+  for (int i = 0; i < 5000; ++i) deep = json{{"next", std::move(deep)}};
+  const auto errors = Validator(list).validate(deep);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message == "nested more than 512 levels deep; not validated");
+  CHECK(errors[0].path.size() == std::string("arguments").size() + 513 * std::string(".next").size());
+
+  const json nullable_list = json::parse(R"({"anyOf": [{"type": "null"}, {"type": "object", "properties": {"next": {"$ref": "#"}}}]})");
+  CHECK_FALSE(Validator(nullable_list).validate(deep).empty());
+}
