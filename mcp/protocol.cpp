@@ -86,6 +86,7 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   std::condition_variable in_idle;
   std::unordered_map<std::string, std::shared_ptr<Running>> running;
   std::size_t in_flight = 0;
+  bool draining = false;  // shutdown() waits for in_flight to drop
 
   std::atomic<bool> closed{false};
   std::atomic<bool> close_done{false};
@@ -184,6 +185,10 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
       }
       ++in_flight;
     }
+    if (options.run_handlers_inline) {
+      run_request(*handler, *entry, key, message, id);
+      return;
+    }
     pool->post([self = shared_from_this(), handler = std::move(handler), entry = std::move(entry),
                 key = std::move(key), message = std::move(message), id = std::move(id)]() mutable {
       self->run_request(*handler, *entry, key, message, id);
@@ -192,6 +197,7 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
 
   void run_request(const RequestHandler& handler, Running& entry, const std::string& key, Json& message,
                    const Json& id) {
+    const Core* outer_task_core = current_task_core;
     current_task_core = this;
     std::optional<Json> response;
     if (!entry.stop.stop_requested()) {
@@ -224,12 +230,14 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
     }
     // A request the peer cancelled gets no response at all.
     if (!cancelled && response) send(*response, SendOptions{id});
-    current_task_core = nullptr;
+    current_task_core = outer_task_core;
+    bool wake_shutdown = false;
     {
       std::lock_guard lock(in_mutex);
       --in_flight;
+      wake_shutdown = draining;
     }
-    in_idle.notify_all();
+    if (wake_shutdown) in_idle.notify_all();
   }
 
   void handle_notification(const Json& message) {
@@ -478,6 +486,7 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
     on_transport_closed();
     {
       std::unique_lock lock(in_mutex);
+      draining = true;
       for (auto& [key, entry] : running) entry->stop.request_stop();
       const std::size_t self = current_task_core == this ? 1 : 0;
       in_idle.wait(lock, [&] { return in_flight <= self; });

@@ -715,6 +715,7 @@ ServerSession::ServerSession(std::shared_ptr<Server::Impl> server)
   ProtocolOptions protocol_options;
   protocol_options.name = "mcp.server";
   protocol_options.pool = server_->pool;
+  protocol_options.run_handlers_inline = server_->options.run_handlers_inline;
   protocol_ = std::make_unique<Protocol>(std::move(protocol_options));
 
   auto handlers = std::make_shared<SessionHandlers>(SessionHandlers{*this, *server_, *state_});

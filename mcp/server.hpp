@@ -172,6 +172,8 @@ struct ServerOptions {
   // Handler threads shared by all sessions of this server (grows to max when all are busy).
   std::size_t worker_threads = 4;
   std::size_t max_worker_threads = 64;
+  // See ProtocolOptions::run_handlers_inline; applies to sessions started by connect().
+  bool run_handlers_inline = false;
   // Check structuredContent against outputSchema (a failure becomes an isError result).
   bool validate_structured_content = true;
   // Declared capabilities; when null, all of tools{listChanged}, prompts{listChanged},

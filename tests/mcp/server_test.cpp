@@ -480,3 +480,15 @@ TEST_CASE("many sessions share one server concurrently") {
   for (auto& t : threads) t.join();
   CHECK(ok.load() == 200);
 }
+
+TEST_CASE("run_handlers_inline serves calls on the delivering thread") {
+  mcp::ServerOptions options = options_with();
+  options.run_handlers_inline = true;
+  mcp::Server server(options);
+  server.add_tool(echo_tool());
+  RawSession raw(server);
+  raw.peer->initialize();
+  Json result = result_of(raw.peer->call("tools/call", {{"name", "echo"}, {"arguments", {{"text", "inline"}}}}));
+  CHECK(result["content"][0]["text"] == "inline");
+  CHECK(error_of(raw.peer->call("tools/call", {{"name", "nope"}}))["code"] == -32602);
+}
