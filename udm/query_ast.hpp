@@ -12,7 +12,8 @@
 
 namespace lh::udm {
 
-enum class CompareOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, InList };
+// InCidr is the function form net.ip_in_range_cidr(field, "range").
+enum class CompareOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, InList, InCidr };
 
 enum class LiteralKind : std::uint8_t {
     String,   // text = decoded value
@@ -21,6 +22,7 @@ enum class LiteralKind : std::uint8_t {
     Enum,     // text = value name, number = ordinal
     Bool,     // number = 0/1
     ListRef,  // text = reference list name (op is InList)
+    Cidr,     // text = CIDR range as written (op is InCidr)
 };
 
 // How `field in [regex|cidr] %list` compares values with list entries.

@@ -41,7 +41,8 @@ bool compare(CompareOp op, const T& lhs, const T& rhs) {
         case CompareOp::Le: return lhs <= rhs;
         case CompareOp::Gt: return lhs > rhs;
         case CompareOp::Ge: return lhs >= rhs;
-        case CompareOp::InList: break;
+        case CompareOp::InList:
+        case CompareOp::InCidr: break;
     }
     return false;
 }
@@ -232,6 +233,24 @@ public:
 
 private:
     std::vector<IpNetwork> networks_;
+};
+
+class CidrCondition final : public FieldCondition {
+public:
+    explicit CidrCondition(const Condition& c) : FieldCondition(c.field, c.key, ValueType::String) {
+        const auto network = parse_cidr(c.text);
+        if (!network) throw ParseError(c.value_column, fmt::format("\"{}\" is not a CIDR range", c.text));
+        network_ = *network;
+    }
+    bool eval(const EventView& event) const override {
+        return any_value(event, [&](const Value& v) {
+            const auto address = parse_ip(v.text);
+            return address && network_.contains(*address);
+        });
+    }
+
+private:
+    IpNetwork network_;
 };
 
 class IntegerListCondition final : public FieldCondition {
@@ -432,6 +451,7 @@ private:
                     pins.push_back(IndexPin{{{c.field, ValueType::Enum, {}, static_cast<EnumOrdinal>(c.number), false}}});
                 }
                 break;
+            case LiteralKind::Cidr: node = std::make_unique<CidrCondition>(c); break;
             case LiteralKind::ListRef: {
                 const auto entries = list_entries(c, lists_);
                 if (c.list_mode == ListMode::Regex) {

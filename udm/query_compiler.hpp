@@ -15,6 +15,7 @@
 //    `f in cidr %list` if any value is an IP address inside any entry's range ("10.0.0.0/8", "fd00::/8").
 //    List lines that are empty or start with "//" are comments, as in Chronicle reference lists; a missing
 //    list or a bad entry (not an integer for integer fields, bad regex, bad range) is a ParseError.
+//  - net.ip_in_range_cidr(f, "10.0.0.0/8") matches if any value of f is an IP address in the range.
 //  - metadata.event_timestamp compares EventView::timestamp_us() with an RFC 3339 string or with an
 //    integer number of seconds since the epoch.
 //

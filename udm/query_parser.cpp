@@ -1,6 +1,7 @@
 #include "udm/query_parser.hpp"
 
 #include "udm/event.hpp"
+#include "udm/ip_network.hpp"
 #include "udm/query_lexer.hpp"
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@ std::string_view compare_op_text(CompareOp op) noexcept {
         case CompareOp::Gt: return ">";
         case CompareOp::Ge: return ">=";
         case CompareOp::InList: return "in";
+        case CompareOp::InCidr: return "net.ip_in_range_cidr";
     }
     return "?";
 }
@@ -195,6 +197,7 @@ private:
         cond.column = cur_.column;
         const Token path = cur_;
         advance();
+        if (cur_.kind == TokenKind::LParen) return parse_function(path);
         std::string key;
         bool has_key = false;
         if (cur_.kind == TokenKind::LBracket) {
@@ -230,6 +233,50 @@ private:
         cond.op = *op_of(op_token.text);
         advance();
         parse_value(cond, info, op_token);
+        return cond;
+    }
+
+    // net.ip_in_range_cidr(field, "range"), the one UDM search function the hunt needs.
+    Condition parse_function(const Token& name) {
+        if (name.text != "net.ip_in_range_cidr") {
+            throw ParseError(name.column, fmt::format("unknown function {}; the supported function is "
+                                                      "net.ip_in_range_cidr(field, \"10.0.0.0/8\")", name.text));
+        }
+        advance();  // (
+        if (cur_.kind != TokenKind::Word) {
+            throw ParseError(cur_.column, fmt::format("expected a field path as the first argument of {}, got {}",
+                                                      name.text, describe(cur_)));
+        }
+        const Token path = cur_;
+        Condition cond;
+        cond.column = name.column;
+        cond.field = resolve_field(path, false);
+        const FieldInfo& info = field_info(cond.field);
+        if (info.type != ValueType::String) {
+            throw ParseError(path.column, fmt::format("{} needs a string field holding IP addresses; {} is {}", name.text,
+                                                      info.path, value_type_name(info.type)));
+        }
+        advance();
+        if (cur_.kind != TokenKind::Comma) {
+            throw ParseError(cur_.column, fmt::format("expected \",\" after {}, got {}", path.text, describe(cur_)));
+        }
+        advance();
+        if (cur_.kind != TokenKind::String) {
+            throw ParseError(cur_.column, fmt::format("expected a quoted CIDR range such as \"10.0.0.0/8\", got {}",
+                                                      describe(cur_)));
+        }
+        if (!parse_cidr(cur_.text)) {
+            throw ParseError(cur_.column, fmt::format("\"{}\" is not a CIDR range such as \"10.0.0.0/8\"", cur_.text));
+        }
+        cond.op = CompareOp::InCidr;
+        cond.kind = LiteralKind::Cidr;
+        cond.text = cur_.text;
+        cond.value_column = cur_.column;
+        advance();
+        if (cur_.kind != TokenKind::RParen) {
+            throw ParseError(cur_.column, fmt::format("expected \")\" to close {}(, got {}", name.text, describe(cur_)));
+        }
+        advance();
         return cond;
     }
 

@@ -6,7 +6,8 @@
 //   or_expr   := and_expr ("OR" and_expr)*
 //   and_expr  := unary (["AND"] unary)*
 //   unary     := "NOT" unary | "(" or_expr ")" | condition
-//   condition := path ["[" string "]"] ( op value ["nocase"] | "in" ["regex"|"cidr"] %list ["nocase"] )
+//   condition := "net.ip_in_range_cidr" "(" path "," string ")"
+//              | path ["[" string "]"] ( op value ["nocase"] | "in" ["regex"|"cidr"] %list ["nocase"] )
 //   value     := string | /regex/ | integer | true | false
 // Keywords are case-insensitive. Chronicle's rules are enforced here (known field paths, no regex on
 // enum fields, value types, enum value sets), each failure a ParseError with its column.

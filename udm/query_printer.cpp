@@ -78,6 +78,7 @@ void print(const QueryNode& node, std::string& out) {
 
 std::string to_query_text(const Condition& c) {
     const auto& info = field_info(c.field);
+    if (c.kind == LiteralKind::Cidr) return fmt::format("net.ip_in_range_cidr({}, {})", info.path, print_string(c.text));
     std::string out = info.path;
     if (info.is_map) out += fmt::format("[{}]", print_string(c.key));
     out += ' ';
@@ -89,6 +90,7 @@ std::string to_query_text(const Condition& c) {
         case LiteralKind::Regex: out += print_regex(c.text); break;
         case LiteralKind::Integer: out += std::to_string(c.number); break;
         case LiteralKind::Bool: out += c.number != 0 ? "true" : "false"; break;
+        case LiteralKind::Cidr: break;  // printed as a function above
         case LiteralKind::ListRef:
             if (c.list_mode == ListMode::Regex) out += "regex ";
             if (c.list_mode == ListMode::Cidr) out += "cidr ";

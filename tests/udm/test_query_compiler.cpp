@@ -216,6 +216,16 @@ TEST_CASE("regex and cidr reference lists") {
           "principal.hostname in regex %tools nocase");
 }
 
+TEST_CASE("net.ip_in_range_cidr") {
+    const Event e = psexec_launch();  // principal.ip 10.0.0.5 and fe80::1
+    CHECK(matches(R"(net.ip_in_range_cidr(principal.ip, "10.0.0.0/8"))", e));
+    CHECK(matches(R"(net.ip_in_range_cidr(principal.ip, "fe80::/10"))", e));
+    CHECK(matches(R"(net.ip_in_range_cidr(principal.ip, "10.0.0.5"))", e));
+    CHECK_FALSE(matches(R"(net.ip_in_range_cidr(principal.ip, "10.0.1.0/24"))", e));
+    CHECK_FALSE(matches(R"(net.ip_in_range_cidr(target.ip, "0.0.0.0/0"))", e));
+    CHECK(matches(R"(NOT net.ip_in_range_cidr(target.ip, "0.0.0.0/0"))", e));
+}
+
 TEST_CASE("metadata.event_timestamp.seconds is the timestamp in seconds") {
     const Event e = psexec_launch();
     CHECK(matches("metadata.event_timestamp.seconds >= 1600596672", e));

@@ -215,6 +215,17 @@ TEST_CASE("malformed queries: exact column and message") {
         {"target.port = true", "col 15: target.port is an integer field, not a bool field"},
         {"principal.hostname = \"\xc3\xa9\" AND \xc3\xbcnknown = \"x\"", "col 30: unexpected character '\xc3\xbc'"},
         {R"(principal.hostname = "a" , target.port = 1)", R"(col 26: unexpected ","; expected AND, OR or another condition)"},
+        {R"(net.ip_in_range(principal.ip, "10.0.0.0/8"))",
+         R"(col 1: unknown function net.ip_in_range; the supported function is net.ip_in_range_cidr(field, "10.0.0.0/8"))"},
+        {R"(net.ip_in_range_cidr(principal.ip "10.0.0.0/8"))",
+         R"(col 35: expected "," after principal.ip, got the string "10.0.0.0/8")"},
+        {R"(net.ip_in_range_cidr(principal.ip, "10.0.0.0/33"))",
+         R"(col 36: "10.0.0.0/33" is not a CIDR range such as "10.0.0.0/8")"},
+        {R"(net.ip_in_range_cidr(target.port, "10.0.0.0/8"))",
+         "col 22: net.ip_in_range_cidr needs a string field holding IP addresses; target.port is integer"},
+        {R"(net.ip_in_range_cidr(principal.ip, 10))",
+         "col 36: expected a quoted CIDR range such as \"10.0.0.0/8\", got the number 10"},
+        {R"(net.ip_in_range_cidr(principal.ip, "10.0.0.0/8")", R"x(col 48: expected ")" to close net.ip_in_range_cidr(, got the end of the query)x"},
     };
     CHECK(cases.size() >= 40);
     for (const auto& [query, expected] : cases) {
@@ -253,6 +264,9 @@ TEST_CASE("canonical printer round trips") {
         {R"(principal.labels["Sub\"ject"] = "0x3e7" additional.fields["Initiated"] = "false" nocase)",
          R"(principal.labels["Sub\"ject"] = "0x3e7" AND additional.fields["Initiated"] = "false" nocase)"},
         {"principal.hostname in %admins NOCASE", "principal.hostname in %admins nocase"},
+        {"principal.hostname IN REGEX %tools target.ip in cidr %nets", "principal.hostname in regex %tools AND target.ip in cidr %nets"},
+        {R"(NOT net.ip_in_range_cidr( principal.ip ,"10.0.0.0/8" ) target.port = 445)",
+         R"(NOT net.ip_in_range_cidr(principal.ip, "10.0.0.0/8") AND target.port = 445)"},
         {R"(metadata.event_type = "USER_LOGIN" extensions.auth.mechanism = "NETWORK" security_result.action != "BLOCK")",
          R"(metadata.event_type = "USER_LOGIN" AND extensions.auth.mechanism = "NETWORK" AND security_result.action != "BLOCK")"},
         {R"(metadata.event_timestamp > "2020-09-20T10:11:12.5+02:00" metadata.event_timestamp < 1600000000)",
