@@ -1,6 +1,7 @@
 #include "udm/query_compiler.hpp"
 
 #include "udm/ip_network.hpp"
+#include "udm/literal_regex.hpp"
 #include "udm/query_parser.hpp"
 #include "udm/query_printer.hpp"
 
@@ -110,13 +111,16 @@ private:
 class RegexCondition final : public FieldCondition {
 public:
     explicit RegexCondition(const Condition& c)
-        : FieldCondition(c.field, c.key, ValueType::String), op_(c.op), regex_(c.text, options(c.nocase)) {
+        : FieldCondition(c.field, c.key, ValueType::String), op_(c.op), regex_(c.text, options(c.nocase)),
+          literal_(LiteralRegex::analyse(c.text, c.nocase)) {
         if (!regex_.ok()) throw ParseError(c.value_column, fmt::format("invalid regex: {}", regex_.error()));
     }
     bool eval(const EventView& event) const override {
         return any_value(event, [&](const Value& v) {
-            const bool found = RE2::PartialMatch(re2::StringPiece(v.text.data(), v.text.size()), regex_);
-            return op_ == CompareOp::Eq ? found : !found;
+            std::optional<bool> found;
+            if (literal_) found = literal_->matches(v.text);
+            if (!found) found = RE2::PartialMatch(re2::StringPiece(v.text.data(), v.text.size()), regex_);
+            return op_ == CompareOp::Eq ? *found : !*found;
         });
     }
 
@@ -129,6 +133,7 @@ private:
     }
     CompareOp op_;
     RE2 regex_;
+    std::optional<LiteralRegex> literal_;
 };
 
 class NumberCondition final : public FieldCondition {
