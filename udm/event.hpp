@@ -117,7 +117,9 @@ struct UdmJsonOptions {
 };
 void read_udm_json(const nlohmann::json& udm, EventBuilder& out, const UdmJsonOptions& options = {});
 // Writes Chronicle's result spelling: {"metadata": {"eventTimestamp": "...Z", "eventType": "..."}, ...}.
-// Repeated fields are arrays; labels are [{"key":..,"value":..}]; additional is {"fields": {"k": "v"}}.
+// Repeated fields are arrays; labels are [{"key":..,"value":..}]; additional is {"fields": {"k": "v"}};
+// security_result is a one-element list. A non-repeated field given several values keeps its first.
+// Strings are copied as they are: dump with error_handler_t::replace if they may not be valid UTF-8.
 nlohmann::json to_result_json(const EventView& event);
 
 // RFC 3339 ("2020-09-20T10:11:12.123Z", offsets and 0-9 fraction digits) → µs since the epoch.
