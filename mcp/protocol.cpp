@@ -174,16 +174,18 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
     }
     auto entry = std::make_shared<Running>();
     std::string key = id_key(id);
+    bool duplicate = false;
     {
       std::lock_guard lock(in_mutex);
       if (closed.load()) return;
-      if (!running.emplace(key, entry).second) {
-        reply_error(id, error_code::invalid_request,
-                    fmt::format("{}: request id {} is already in use", standard_message(error_code::invalid_request),
-                                describe_id(id)));
-        return;
-      }
-      ++in_flight;
+      duplicate = !running.emplace(key, entry).second;
+      if (!duplicate) ++in_flight;
+    }
+    if (duplicate) {
+      reply_error(id, error_code::invalid_request,
+                  fmt::format("{}: request id {} is already in use", standard_message(error_code::invalid_request),
+                              describe_id(id)));
+      return;
     }
     if (options.run_handlers_inline) {
       run_request(*handler, *entry, key, message, id);
