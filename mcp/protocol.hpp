@@ -111,10 +111,12 @@ struct ProtocolOptions {
   std::shared_ptr<WorkerPool> pool{};
   std::size_t worker_threads = 4;
   std::size_t max_worker_threads = 64;
-  // Run request handlers on the thread that delivered the request instead of the pool. Only for
-  // transports that deliver every incoming message on its own thread and never hold a lock while
-  // calling on_message (e.g. Streamable HTTP, one thread per POST): it saves two thread hand-offs
-  // per call. Over stdio or the in-memory pair it would stall the connection behind each handler.
+  // Run request handlers on the thread that delivered the request instead of the pool: saves two
+  // thread hand-offs per call. Only safe when the transport delivers every incoming message on its
+  // own thread without holding a lock, AND handlers never wait for the peer (no ctx.request, e.g.
+  // elicitation) and need no live progress: a Streamable HTTP POST thread that is busy in the
+  // handler cannot open the SSE stream those need, so a server-to-client request would hang until
+  // its timeout. Over stdio or the in-memory pair it stalls the connection behind each handler.
   bool run_handlers_inline = false;
 };
 
