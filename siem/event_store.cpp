@@ -21,14 +21,54 @@ namespace {
 
 // One stored value: 12 bytes. Strings (and map keys) are pool ids; integers that fit in 32 bits are stored
 // inline, larger ones in a side table (`big` set).
+// One stored value: 8 bytes. The value's type is the field's type in the catalogue. Strings are pool ids
+// (composites included); integers that fit in 32 bits are inline, larger ones are in a side table (key ==
+// kBigInteger); enums are ordinals. Map keys (labels, additional.fields) are small ids into the store's key
+// table (Windows field names: a few hundred distinct).
 struct Entry {
   udm::FieldId field = 0;
-  udm::ValueType type = udm::ValueType::String;
+  std::uint16_t key = 0;
+  std::uint32_t value = 0;
+};
+static_assert(sizeof(Entry) == 8);
+constexpr std::uint16_t kNoKey = 0;
+constexpr std::uint16_t kBigInteger = UINT16_MAX;
+constexpr std::size_t kMaxKeys = UINT16_MAX - 1;  // ids 1 .. 65534
+
+// A value while a unit is being built: unit-local pool ids, full-width key.
+struct BatchEntry {
+  udm::FieldId field = 0;
   std::uint8_t big = 0;
   std::uint32_t key = 0;
   std::uint32_t value = 0;
 };
-static_assert(sizeof(Entry) == 12);
+
+// All entries, in fixed-size blocks: growing never copies what is stored (a doubling vector would need
+// three times its size at the moment it reallocates). An event's entries never straddle two blocks.
+class EntryBlocks {
+ public:
+  static constexpr std::uint32_t kBlockEntries = 1u << 18;  // 3 MB per block
+
+  // Room for `count` contiguous entries; returns their position.
+  std::uint32_t allocate(std::uint32_t count) {
+    if (blocks_.empty() || used_ + count > kBlockEntries) {
+      blocks_.push_back(std::make_unique<Entry[]>(kBlockEntries));
+      used_ = 0;
+    }
+    const auto position = static_cast<std::uint32_t>((blocks_.size() - 1) * kBlockEntries + used_);
+    used_ += count;
+    return position;
+  }
+  Entry* at(std::uint32_t position) { return blocks_[position / kBlockEntries].get() + position % kBlockEntries; }
+  const Entry* at(std::uint32_t position) const {
+    return blocks_[position / kBlockEntries].get() + position % kBlockEntries;
+  }
+  [[nodiscard]] std::size_t memory_bytes() const { return blocks_.size() * kBlockEntries * sizeof(Entry); }
+
+ private:
+  std::vector<std::unique_ptr<Entry[]>> blocks_;
+  std::uint32_t used_ = 0;
+};
 
 struct EventRecord {
   std::int64_t time_us = 0;
@@ -64,10 +104,31 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 1469598103934665
 }  // namespace
 
 struct EventStore::Data {
+  Data() {
+    field_types.resize(udm::field_id_limit());
+    for (udm::FieldId id = 0; id < udm::field_id_limit(); ++id) field_types[id] = udm::field_info(id).type;
+    key_strings.push_back(0);
+  }
+
+  // Small key id for a pool id; kNoKey when the key table is full.
+  std::uint16_t key_id(std::uint32_t pool_id) {
+    if (pool_id == 0) return kNoKey;
+    if (const auto it = key_ids.find(pool_id); it != key_ids.end()) return it->second;
+    if (key_strings.size() > kMaxKeys) return kNoKey;
+    const auto id = static_cast<std::uint16_t>(key_strings.size());
+    key_strings.push_back(pool_id);
+    key_ids.emplace(pool_id, id);
+    return id;
+  }
+
+  std::vector<udm::ValueType> field_types;
+  std::vector<std::uint32_t> key_strings;                   // key id → pool id
+  std::unordered_map<std::uint32_t, std::uint16_t> key_ids;  // pool id → key id
   StringPool pool;
-  std::vector<Entry> entries;
+  EntryBlocks entries;
   std::vector<EventRecord> events;
   std::vector<std::int64_t> big_ints;
+  std::size_t dropped_keys = 0;  // map values whose key did not fit the key table (reported by load)
   std::vector<std::string> units;
   std::vector<std::vector<std::uint32_t>> by_event_type;
   std::array<std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>, kStringIndexedFields.size()> by_string;
@@ -79,9 +140,9 @@ struct EventStore::Data {
   // `scratch` receives composite strings; the returned text stays valid while `scratch` keeps it.
   udm::Value value_of(const Entry& entry, std::deque<std::string>& scratch) const {
     udm::Value value;
-    value.type = entry.type;
-    value.key = pool.get(entry.key);
-    switch (entry.type) {
+    value.type = field_types[entry.field];
+    if (entry.key != kNoKey && entry.key != kBigInteger) value.key = pool.get(key_strings[entry.key]);
+    switch (value.type) {
       case udm::ValueType::String:
         if (StringPool::is_composite(entry.value)) {
           pool.append_to(entry.value, scratch.emplace_back());
@@ -92,7 +153,8 @@ struct EventStore::Data {
         break;
       case udm::ValueType::Enum: value.number = entry.value; break;
       default:
-        value.number = entry.big ? big_ints[entry.value] : static_cast<std::int64_t>(static_cast<std::int32_t>(entry.value));
+        value.number = entry.key == kBigInteger ? big_ints[entry.value]
+                                                : static_cast<std::int64_t>(static_cast<std::int32_t>(entry.value));
         break;
     }
     return value;
@@ -113,7 +175,7 @@ class StoredEventView final : public udm::EventView {
   std::int64_t timestamp_us() const override { return data_.events[index_].time_us; }
   bool for_each_value(udm::FieldId field, udm::ValueVisitor visit) const override {
     const auto& record = data_.events[index_];
-    const Entry* begin = data_.entries.data() + record.first;
+    const Entry* begin = data_.entries.at(record.first);
     for (const Entry* e = begin; e != begin + record.count; ++e) {
       if (e->field == field && !visit(data_.value_of(*e, scratch_))) return false;
     }
@@ -121,19 +183,22 @@ class StoredEventView final : public udm::EventView {
   }
   bool for_each_field(udm::FieldValueVisitor visit) const override {
     const auto& record = data_.events[index_];
-    const Entry* begin = data_.entries.data() + record.first;
+    const Entry* begin = data_.entries.at(record.first);
     for (const Entry* e = begin; e != begin + record.count; ++e) {
       if (!visit(e->field, data_.value_of(*e, scratch_))) return false;
     }
     return true;
   }
   bool for_each_map_value(udm::FieldId map_field, std::string_view key, udm::ValueVisitor visit) const override {
-    const auto key_id = data_.pool.find(key);
-    if (!key_id) return true;
+    const auto pool_id = data_.pool.find(key);
+    if (!pool_id) return true;
+    const auto found = data_.key_ids.find(*pool_id);
+    if (found == data_.key_ids.end()) return true;
+    const std::uint16_t key_id = found->second;
     const auto& record = data_.events[index_];
-    const Entry* begin = data_.entries.data() + record.first;
+    const Entry* begin = data_.entries.at(record.first);
     for (const Entry* e = begin; e != begin + record.count; ++e) {
-      if (e->field == map_field && e->key == *key_id && !visit(data_.value_of(*e, scratch_))) return false;
+      if (e->field == map_field && e->key == key_id && !visit(data_.value_of(*e, scratch_))) return false;
     }
     return true;
   }
@@ -187,23 +252,27 @@ class StoreBatch final : public udm::EventBuilder {
 
   void set_timestamp_us(std::int64_t micros) override { current_.time_us = micros; }
   void add_string(udm::FieldId field, std::string_view value) override {
-    entries_.push_back(Entry{field, udm::ValueType::String, 0, 0, pool_.intern(value)});
+    if (udm::field_info(field).type != udm::ValueType::String) return;  // builder precondition broken: drop
+    entries_.push_back(BatchEntry{field, 0, 0, pool_.intern(value)});
   }
   void add_integer(udm::FieldId field, std::int64_t value) override {
-    const auto type = udm::field_info(field).type == udm::ValueType::Bool ? udm::ValueType::Bool : udm::ValueType::Integer;
+    const auto type = udm::field_info(field).type;
+    if (type != udm::ValueType::Integer && type != udm::ValueType::Bool) return;
     if (value >= INT32_MIN && value <= INT32_MAX) {
-      entries_.push_back(Entry{field, type, 0, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(value))});
+      entries_.push_back(BatchEntry{field, 0, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(value))});
     } else {
-      entries_.push_back(Entry{field, type, 1, 0, static_cast<std::uint32_t>(big_ints_.size())});
+      entries_.push_back(BatchEntry{field, 1, 0, static_cast<std::uint32_t>(big_ints_.size())});
       big_ints_.push_back(value);
     }
   }
   void add_enum(udm::FieldId field, udm::EnumOrdinal value) override {
-    entries_.push_back(Entry{field, udm::ValueType::Enum, 0, 0, value});
+    if (udm::field_info(field).type != udm::ValueType::Enum) return;
+    entries_.push_back(BatchEntry{field, 0, 0, value});
   }
   using udm::EventBuilder::add_enum;
   void add_map_string(udm::FieldId map_field, std::string_view key, std::string_view value) override {
-    entries_.push_back(Entry{map_field, udm::ValueType::String, 0, pool_.intern(key, false), pool_.intern(value)});
+    if (!udm::field_info(map_field).is_map) return;
+    entries_.push_back(BatchEntry{map_field, 0, pool_.intern(key, false), pool_.intern(value)});
   }
 
   // An event whose time came from a shipper field, to be corrected once its unit has been read.
@@ -230,23 +299,30 @@ class StoreBatch final : public udm::EventBuilder {
       }
       return global;
     };
-    const auto entry_base = static_cast<std::uint32_t>(data.entries.size());
     const auto big_base = static_cast<std::uint32_t>(data.big_ints.size());
-    data.entries.reserve(data.entries.size() + entries_.size());
-    for (Entry entry : entries_) {
-      entry.key = remap[entry.key];
-      if (entry.type == udm::ValueType::String) entry.value = map_id(entry.value);
-      if (entry.big) entry.value += big_base;
-      data.entries.push_back(entry);
-    }
     data.big_ints.insert(data.big_ints.end(), big_ints_.begin(), big_ints_.end());
-    data.events.reserve(data.events.size() + events_.size());
     for (const auto& event : events_) {
+      const std::uint32_t position = data.entries.allocate(event.count);
+      Entry* out = data.entries.at(position);
+      for (std::uint32_t k = 0; k < event.count; ++k) {
+        const BatchEntry& built = entries_[event.first + k];
+        Entry entry{built.field, kNoKey, built.value};
+        if (built.key != 0) {
+          entry.key = data.key_id(remap[built.key]);
+          if (entry.key == kNoKey) ++data.dropped_keys;
+        }
+        if (data.field_types[built.field] == udm::ValueType::String) entry.value = map_id(built.value);
+        if (built.big) {
+          entry.key = kBigInteger;
+          entry.value += big_base;
+        }
+        out[k] = entry;
+      }
       if (corrections && event.time_source != TimeSource::none && event.time_source != TimeSource::sysmon_utc) {
         corrections->push_back(
             Correction{static_cast<std::uint32_t>(data.events.size()), remap[event.host], event.time_source});
       }
-      data.events.push_back(EventRecord{event.time_us, entry_base + event.first, unit, event.line,
+      data.events.push_back(EventRecord{event.time_us, position, unit, event.line,
                                         static_cast<std::uint16_t>(event.count), event.ordinal});
     }
     data.finished = false;
@@ -260,7 +336,7 @@ class StoreBatch final : public udm::EventBuilder {
 
  private:
   StringPool pool_;
-  std::vector<Entry> entries_;
+  std::vector<BatchEntry> entries_;
   std::vector<std::int64_t> big_ints_;
   std::vector<Pending> events_;
   Pending current_;
@@ -379,6 +455,10 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
     worker();
   }
   finish();
+  if (data_->dropped_keys > 0) {
+    report.add_error(fmt::format("store: more than {} distinct labels/additional.fields keys; {} values kept "
+                                 "under an empty key", kMaxKeys, data_->dropped_keys));
+  }
   return report;
 }
 
@@ -415,9 +495,10 @@ void EventStore::finish() {
   for (auto& map : d.by_string) map.clear();
   for (std::uint32_t index = 0; index < d.events.size(); ++index) {
     const auto& record = d.events[index];
-    for (std::uint32_t k = record.first; k < record.first + record.count; ++k) {
-      const Entry& entry = d.entries[k];
-      if (entry.field == udm::fields::event_type && entry.type == udm::ValueType::Enum) {
+    const Entry* values = d.entries.at(record.first);
+    for (std::uint32_t k = 0; k < record.count; ++k) {
+      const Entry& entry = values[k];
+      if (entry.field == udm::fields::event_type) {
         if (entry.value < d.by_event_type.size()) {
           auto& list = d.by_event_type[entry.value];
           if (list.empty() || list.back() != index) list.push_back(index);
@@ -425,7 +506,7 @@ void EventStore::finish() {
         continue;
       }
       const int slot = string_index_slot(entry.field);
-      if (slot < 0 || entry.type != udm::ValueType::String) continue;
+      if (slot < 0) continue;
       auto& list = d.by_string[static_cast<std::size_t>(slot)][entry.value];
       if (list.empty() || list.back() != index) list.push_back(index);
     }
@@ -434,7 +515,6 @@ void EventStore::finish() {
   for (auto& map : d.by_string) {
     for (auto& [value, list] : map) list.shrink_to_fit();
   }
-  d.entries.shrink_to_fit();
   d.events.shrink_to_fit();
   d.finished = true;
 }
@@ -645,7 +725,7 @@ void EventStore::set_event_name_prefix(std::string prefix) { data_->name_prefix 
 
 std::size_t EventStore::memory_bytes() const {
   const Data& d = *data_;
-  std::size_t total = d.pool.memory_bytes() + d.entries.capacity() * sizeof(Entry) +
+  std::size_t total = d.pool.memory_bytes() + d.entries.memory_bytes() +
                       d.events.capacity() * sizeof(EventRecord) + d.big_ints.capacity() * sizeof(std::int64_t);
   for (const auto& list : d.by_event_type) total += list.capacity() * sizeof(std::uint32_t);
   for (const auto& map : d.by_string) {
