@@ -82,14 +82,10 @@ GenerationStats generate(const GeneratorConfig& cfg, std::FILE* out, AnswerKey& 
   if (cfg.days < 1) throw std::invalid_argument("demo days must be at least 1");
   const Enterprise e = build_enterprise(cfg.seed, cfg.scale, cfg.start);
 
-  BufferSink planned;
-  key = plan_scenarios(e, cfg, planned);
-  planned.sort();
-  const auto& plan = planned.entries();
-  std::size_t next_planned = 0;
-
+  ScenarioPlanner planner(e, cfg);
   Writer writer(out);
-  BufferSink window;
+  // One buffer holds the planned activity of the current day and the background not yet written.
+  BufferSink pending;
   // Background of later windows never lands more than the largest clock skew before its window, so
   // anything this far before the window end is final.
   constexpr Millis kMargin = 5 * kSecond;
@@ -98,24 +94,16 @@ GenerationStats generate(const GeneratorConfig& cfg, std::FILE* out, AnswerKey& 
   const Millis end = cfg.start + cfg.days * kDay;
   for (Millis w0 = cfg.start; w0 < end; w0 += kWindow) {
     const Millis w1 = w0 + kWindow;
-    for (const auto& host : e.hosts) background_activity(e, cfg, host, w0, w1, window);
-    window.sort();
-    const bool last = w1 >= end;
-    const Millis cutoff = last ? INT64_MAX : w1 - kMargin;
-    auto& entries = window.entries();
+    if ((w0 - cfg.start) % kDay == 0) planner.plan_day(static_cast<int>((w0 - cfg.start) / kDay), pending);
+    for (const auto& host : e.hosts) background_activity(e, cfg, host, w0, w1, pending);
+    pending.sort();
+    const Millis cutoff = w1 >= end ? INT64_MAX : w1 - kMargin;
+    auto& entries = pending.entries();
     std::size_t i = 0;
-    while (true) {
-      const bool have_bg = i < entries.size() && entries[i].t < cutoff;
-      const bool have_plan = next_planned < plan.size() && plan[next_planned].t < cutoff;
-      if (!have_bg && !have_plan) break;
-      // Planned events go first on equal times: a fixed, platform-independent order.
-      if (have_plan && (!have_bg || plan[next_planned].t <= entries[i].t))
-        writer.write(planned.line(plan[next_planned++]));
-      else
-        writer.write(window.line(entries[i++]));
-    }
-    window.keep_from(i);
+    for (; i < entries.size() && entries[i].t < cutoff; ++i) writer.write(pending.line(entries[i]));
+    pending.keep_from(i);
   }
+  key = planner.take_key();
   return writer.stats();
 }
 

@@ -247,7 +247,7 @@ std::pair<std::string, std::string> admin_command(Rng& rng) {
   return {fmt::format("C:\\Windows\\System32\\{}.exe", exe), cmd};
 }
 
-void administration(Planner& p, const GeneratorConfig& cfg, AnswerKey& key) {
+void administration(Planner& p, Millis day, AnswerKey& key) {
   const Enterprise& e = p.enterprise();
   Rng& rng = p.rng();
   const Host& jump = e.host(names::kAdminJump);
@@ -260,8 +260,7 @@ void administration(Planner& p, const GeneratorConfig& cfg, AnswerKey& key) {
                                "\"C:\\Program Files\\Microsoft Configuration Manager\\bin\\x64\\smsexec.exe\"",
                                deploy.system_account, 0x3e7, "System", 0);
   const int actions_per_day = 3 + static_cast<int>(servers.size() / 2);
-  for (int d = 0; d < cfg.days; ++d) {
-    const Millis day = cfg.start + d * kDay;
+  {
     // Each administrator works from one jump-host session a day, with a cmd and a PowerShell window.
     Process shells[2][2];
     for (std::size_t a = 0; a < 2; ++a) {
@@ -311,29 +310,47 @@ void administration(Planner& p, const GeneratorConfig& cfg, AnswerKey& key) {
 
 }  // namespace
 
-AnswerKey plan_scenarios(const Enterprise& e, const GeneratorConfig& cfg, EventSink& sink) {
-  AnswerKey key;
-  key.seed = cfg.seed;
-  key.scale = cfg.scale;
-  key.start = cfg.start;
-  key.days = cfg.days;
-  key.domain = e.domain_fqdn;
-  key.admin_hosts = {std::string(names::kAdminJump), std::string(names::kDeployment)};
+ScenarioPlanner::ScenarioPlanner(const Enterprise& e, const GeneratorConfig& cfg) : e_(e), cfg_(cfg) {
+  key_.seed = cfg.seed;
+  key_.scale = cfg.scale;
+  key_.start = cfg.start;
+  key_.days = cfg.days;
+  key_.domain = e.domain_fqdn;
+  key_.admin_hosts = {std::string(names::kAdminJump), std::string(names::kDeployment)};
   for (const auto& h : e.hosts) {
     static constexpr const char* kRoles[] = {"workstation", "file_server", "database_server", "app_server",
                                              "web_server",  "domain_controller", "admin_jump", "deployment"};
-    key.hosts.push_back({{"name", h.name}, {"fqdn", h.fqdn}, {"ip", h.ip}, {"role", kRoles[static_cast<int>(h.role)]}});
+    key_.hosts.push_back({{"name", h.name}, {"fqdn", h.fqdn}, {"ip", h.ip}, {"role", kRoles[static_cast<int>(h.role)]}});
   }
-  Planner p(e, sink, mix_key(cfg.seed, {label("scenarios")}));
-  const Millis chain1_day = cfg.start + (cfg.days >= 2 ? 1 : 0) * kDay;
-  const Millis chain2_day = cfg.start + (cfg.days - 1) * kDay;
-  key.chains.push_back(chain_one(p, cfg, chain1_day));
-  key.chains.push_back(chain_two(p, cfg, chain2_day));
-  Hop local = local_psexec(p, cfg.start);
-  local.order = 1;
-  key.local_executions.push_back(std::move(local));
-  administration(p, cfg, key);
-  return key;
+}
+
+void ScenarioPlanner::plan_day(int d, EventSink& sink) {
+  const Millis day = cfg_.start + d * kDay;
+  const int chain1_day = cfg_.days >= 2 ? 1 : 0;
+  const int chain2_day = cfg_.days - 1;
+  // Each kind of activity draws from its own stream, so one never shifts another.
+  if (d == chain1_day) {
+    Planner p(e_, sink, mix_key(cfg_.seed, {label("chain-1")}));
+    key_.chains.insert(key_.chains.begin(), chain_one(p, cfg_, day));
+  }
+  if (d == chain2_day) {
+    Planner p(e_, sink, mix_key(cfg_.seed, {label("chain-2")}));
+    key_.chains.push_back(chain_two(p, cfg_, day));
+  }
+  if (d == 0) {
+    Planner p(e_, sink, mix_key(cfg_.seed, {label("local-psexec")}));
+    Hop local = local_psexec(p, day);
+    local.order = 1;
+    key_.local_executions.push_back(std::move(local));
+  }
+  Planner p(e_, sink, mix_key(cfg_.seed, {label("administration"), static_cast<std::uint64_t>(d)}));
+  administration(p, day, key_);
+}
+
+AnswerKey plan_scenarios(const Enterprise& e, const GeneratorConfig& cfg, EventSink& sink) {
+  ScenarioPlanner planner(e, cfg);
+  for (int d = 0; d < cfg.days; ++d) planner.plan_day(d, sink);
+  return planner.key();
 }
 
 }  // namespace lh::siem::demo

@@ -254,3 +254,24 @@ TEST_CASE("answer key JSON carries the hop fields a hunt test asserts on") {
   CHECK(hop["timestamps"].contains("source_command"));
   CHECK(j["hosts"].size() == default_demo().key.hosts.size());
 }
+
+TEST_CASE("the answer key holds for other seeds, scales and a single day") {
+  for (const auto& cfg : {demo_config(7, 2, 1), demo_config(11, 1, 4)}) {
+    CAPTURE(cfg.seed);
+    Generated g;
+    g.text = run_to_string(cfg, g.key);
+    g.events = parse_lines(g.text);
+    REQUIRE(g.key.chains.size() == 2);
+    for (const auto& chain : g.key.chains)
+      for (const auto& hop : chain.hops) check_hop(g, hop);
+    for (const auto& hop : g.key.local_executions) check_hop(g, hop);
+    for (const auto& hop : g.key.benign_remote_executions) check_hop(g, hop);
+    // Everything happens inside the requested days.
+    const Millis end = cfg.start + cfg.days * kDay;
+    for (const auto& chain : g.key.chains)
+      for (const auto& hop : chain.hops) {
+        CHECK(hop.source_command_time >= cfg.start);
+        CHECK(hop.execution_time < end);
+      }
+  }
+}
