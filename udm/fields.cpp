@@ -106,10 +106,16 @@ std::string camel_path(std::string_view snake_path) {
     return out;
 }
 
+struct PathHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using PathMap = std::unordered_map<std::string, FieldId, PathHash, std::equal_to<>>;
+
 struct Catalogue {
     std::vector<FieldInfo> fields;
-    std::unordered_map<std::string, FieldId> by_path;
-    std::unordered_map<std::string, FieldId> by_json_path;
+    PathMap by_path;  // looked up per JSON member and per query path: no allocation per lookup
+    PathMap by_json_path;
 
     Catalogue() {
         fields.reserve(field_id_limit());
@@ -158,14 +164,14 @@ const FieldInfo& field_info(FieldId id) noexcept { return catalogue().fields[id]
 
 std::optional<FieldId> find_field(std::string_view snake_path) noexcept {
     const auto& map = catalogue().by_path;
-    const auto it = map.find(std::string(snake_path));
+    const auto it = map.find(snake_path);
     if (it == map.end()) return std::nullopt;
     return it->second;
 }
 
 std::optional<FieldId> find_field_by_json_path(std::string_view camel_path) noexcept {
     const auto& map = catalogue().by_json_path;
-    const auto it = map.find(std::string(camel_path));
+    const auto it = map.find(camel_path);
     if (it == map.end()) return std::nullopt;
     return it->second;
 }
