@@ -313,14 +313,11 @@ void Background::system_activity() {
   for (int i = count(6); i > 0; --i) {
     const Millis t = when();
     const char* cmd = rng_.pick(kServices);
-    const std::string image = std::string_view(cmd).starts_with("C:\\Windows\\System32") ? "C:\\Windows\\System32\\svchost.exe"
-                                                                                          : "C:\\Windows\\System32\\svchost.exe";
-    Process svc = spawn(t, h_.services, image, cmd, h_.system_account, 0x3e7, "System", 0);
+    spawn(t, h_.services, "C:\\Windows\\System32\\svchost.exe", cmd, h_.system_account, 0x3e7, "System", 0);
     win::registry_set_value(sink_, h_, t + 300, h_.services,
                             fmt::format("HKLM\\System\\CurrentControlSet\\Services\\{}\\Start",
                                         std::string_view(cmd).substr(std::string_view(cmd).rfind(' ') + 1)),
                             "DWORD (0x00000003)");
-    (void)svc;
   }
   // Occasional local software installation: a service installed by msiexec running as SYSTEM.
   for (int i = count(1); i > 0; --i) {

@@ -133,6 +133,7 @@ Chain chain_one(Planner& p, const GeneratorConfig& cfg, Millis day) {
   };
   Hop h3 = winrm_invoke_command(p, r3, remote_block);
   h3.order = 3;
+  h3.source_process.parent_image = h2.execution.parent_image;  // the PowerShell WMI created on DB01
   chain.hops = {std::move(h1), std::move(h2), std::move(h3)};
   return chain;
 }

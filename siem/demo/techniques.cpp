@@ -29,11 +29,6 @@ Hop base_hop(const HopRequest& r, std::string technique, std::string attack_id) 
   return h;
 }
 
-std::string_view base_name(std::string_view image) {
-  const auto slash = image.find_last_of('\\');
-  return slash == std::string_view::npos ? image : image.substr(slash + 1);
-}
-
 // Runs the steps as children of `parent` on the target, recording their command lines in the hop.
 Millis run_steps(Planner& p, const Host& host, Millis t, const Process& parent, const std::vector<Step>& steps,
                  Hop& hop, bool skip_first = false) {
@@ -295,6 +290,7 @@ Hop winrm_invoke_command(Planner& p, const HopRequest& r, const std::string& scr
                                  "C:\\Windows\\system32\\wsmprovhost.exe -Embedding", r.account, logon, "High");
   hop.execution = ref(host_process, dst.dcom_launch);
   hop.execution_time = logged(dst, t + 600);
+  win::powershell_ipc_started(p.sink(), dst, t + 700, host_process.pid);
   win::script_block(p.sink(), dst, t + 900, script_block, label(dst.name) ^ static_cast<std::uint64_t>(t));
   run_steps(p, dst, t + 1000, host_process, r.steps, hop);
   return hop;
@@ -477,7 +473,6 @@ Hop service_push(Planner& p, const HopRequest& r) {
   const std::uint32_t back = p.ephemeral_port();
   connection_pair(p, dst, setup, t + 2500, src, src.system, t + 2510, back, 80);
   win::file_create(p.sink(), dst, t + 4000, setup, "C:\\Windows\\ccmsetup\\client.msi");
-  (void)base_name;
   return hop;
 }
 

@@ -560,4 +560,24 @@ void script_block(EventSink& sink, const Host& host, Millis t, std::string_view 
   sink.commit();
 }
 
+void powershell_ipc_started(EventSink& sink, const Host& host, Millis t, std::uint32_t pid) {
+  const Millis logged = t + host.skew;
+  {
+    FlatEvent e(sink.open(logged));
+    e.str("SourceName", "Microsoft-Windows-PowerShell")
+        .str("ProviderGuid", "{a0c1853b-5c40-4b15-8766-3cf1c58f985a}")
+        .str("Level", "4")
+        .str("Keywords", "0x0")
+        .str("Channel", "Microsoft-Windows-PowerShell/Operational")
+        .str("Hostname", host.fqdn)
+        .iso("TimeCreated", logged)
+        .iso("@timestamp", logged)
+        .integer("EventID", 53504)
+        .str("Task", "111")
+        .dec("param1", pid)
+        .str("param2", "DefaultAppDomain");
+  }
+  sink.commit();
+}
+
 }  // namespace lh::siem::demo::win

@@ -89,6 +89,8 @@ void share_accessed(EventSink& sink, const Host& host, Millis t, const ShareAcce
 void share_checked(EventSink& sink, const Host& host, Millis t, const ShareAccess& a);   // 5145
 
 void script_block(EventSink& sink, const Host& host, Millis t, std::string_view text, std::uint64_t id_salt);  // 4104
+// PowerShell 53504: the PowerShell named-pipe IPC listener of a new host process (wsmprovhost on WinRM targets).
+void powershell_ipc_started(EventSink& sink, const Host& host, Millis t, std::uint32_t pid);
 
 // Fills the metadata Sysmon reports for an image (version, description, hashes) from a small catalogue.
 struct ImageInfo {

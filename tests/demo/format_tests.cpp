@@ -27,6 +27,7 @@ const std::map<int, std::vector<const char*>>& required_keys() {
       {18, {"EventType", "UtcTime", "ProcessGuid", "ProcessId", "PipeName", "Image"}},
       {106, {"TaskName", "UserContext"}},
       {4104, {"MessageNumber", "MessageTotal", "ScriptBlockText", "ScriptBlockId"}},
+      {53504, {"param1", "param2"}},
       {4624, {"SubjectUserSid", "SubjectLogonId", "TargetUserSid", "TargetUserName", "TargetDomainName", "TargetLogonId",
               "LogonType", "LogonProcessName", "AuthenticationPackageName", "WorkstationName", "ProcessName", "IpAddress",
               "IpPort", "ElevatedToken"}},
@@ -53,7 +54,7 @@ const std::map<int, std::vector<const char*>>& required_keys() {
 std::string channel_for(int id) {
   if (id < 100) return "Microsoft-Windows-Sysmon/Operational";
   if (id == 106) return "Microsoft-Windows-TaskScheduler/Operational";
-  if (id == 4104) return "Microsoft-Windows-PowerShell/Operational";
+  if (id == 4104 || id == 53504) return "Microsoft-Windows-PowerShell/Operational";
   if (id == 7045) return "System";
   return "Security";
 }
@@ -115,7 +116,7 @@ TEST_CASE("every line is a flat JSON object with the keys its EventID needs, typ
     }
     if (id == 4624) CHECK(std::regex_match(e["TargetLogonId"].get<std::string>(), hex));
   }
-  for (int id : {1, 3, 11, 13, 17, 18, 106, 4104, 4624, 4625, 4634, 4648, 4672, 4688, 4697, 4698, 5140, 5145, 7045})
+  for (int id : {1, 3, 11, 13, 17, 18, 106, 4104, 53504, 4624, 4625, 4634, 4648, 4672, 4688, 4697, 4698, 5140, 5145, 7045})
     CHECK_MESSAGE(seen.contains(id), "EventID " << id << " never generated");
 }
 
