@@ -40,6 +40,14 @@ void EventBuilder::add_value(FieldId field, const Value& value) {
     }
 }
 
+void copy_event(const EventView& from, EventBuilder& to) {
+    to.set_timestamp_us(from.timestamp_us());
+    from.for_each_field([&](FieldId field, const Value& value) {
+        to.add_value(field, value);
+        return true;
+    });
+}
+
 UdmJsonError::UdmJsonError(std::string path, const std::string& message)
     : std::runtime_error(fmt::format("udm.json: {}: {}", path.empty() ? "(root)" : path, message)),
       path_(std::move(path)) {}

@@ -93,6 +93,9 @@ public:
     void add_value(FieldId field, const Value& value);
 };
 
+// Copies the timestamp and every value of `from` into `to` (e.g. to materialise a stored event as Event).
+void copy_event(const EventView& from, EventBuilder& to);
+
 // Thrown by the JSON reader: `path` is the JSON path of the offending member ("principal.port").
 class UdmJsonError : public std::runtime_error {
 public:

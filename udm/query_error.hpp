@@ -1,6 +1,7 @@
 #pragma once
 // Every problem with a UDM search query (syntax, unknown field, type rule, missing reference list)
-// is a ParseError carrying the 1-based column (in characters) where it was found.
+// is a ParseError carrying the 1-based column where it was found, counted in characters from the start
+// of the query text (a line break counts as one character).
 
 #include <cstddef>
 #include <stdexcept>

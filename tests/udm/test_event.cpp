@@ -188,3 +188,20 @@ TEST_CASE("deeply nested unknown members are skipped, not a stack overflow") {
     CHECK(e.first_string(fields::principal_hostname) == "ws01");
     CHECK(e.value_count() == 1);
 }
+
+TEST_CASE("copy_event and add_value carry every kind of value") {
+    Event source(42);
+    source.add_value(fields::principal_hostname, Value::string("ws01"));
+    source.add_value(field(Noun::Target, NounField::Port), Value::integer(445));
+    source.add_value(fields::event_type, Value::enumeration(ordinal(EventType::USER_LOGIN)));
+    source.add_value(field(Noun::Target, NounField::Labels), Value::string("0x1", "TargetLogonId"));
+    source.add_enum(field(TopField::SecurityResultAction), SecurityAction::BLOCK);
+    Event copy;
+    copy_event(source, copy);
+    CHECK(copy == source);
+    CHECK(copy.timestamp_us() == 42);
+    CHECK(copy.to_json() == source.to_json());
+    CHECK(copy.to_json()["target"]["labels"][0]["key"] == "TargetLogonId");
+    CHECK_THROWS_AS(copy.add_enum(fields::event_type, EnumOrdinal{60000}), std::invalid_argument);
+    CHECK_THROWS_AS(copy.add_string(field_id_limit(), "x"), std::invalid_argument);
+}
