@@ -76,6 +76,9 @@ class Background {
     return lo + rng_.between(0, hi - lo - 1);
   }
   std::uint32_t tag() { return next_tag_++ % 10; }
+  // Logons this host causes on a server are mixed there with every other client's: spread the tags by
+  // client so that two clients logging on in the same instant get different logon ids.
+  std::uint32_t remote_tag() { return static_cast<std::uint32_t>((label(h_.name) + next_tag_++) % 10); }
   std::uint32_t port() { return static_cast<std::uint32_t>(rng_.between(49700, 64999)); }
 
   Process make(Millis t, const std::string& image, std::string cmd, const Account& who, std::uint64_t logon,
@@ -234,7 +237,7 @@ void Background::file_share_visit(Millis t, const Account& user) {
   win::Logon l;
   l.type = 3;
   l.target = user;
-  l.target_logon_id = logon_id(fs, t + 20, tag());
+  l.target_logon_id = logon_id(fs, t + 20, remote_tag());
   l.package = "Kerberos";
   l.ip = h_.ip;
   l.port = std::to_string(sport);
@@ -283,7 +286,7 @@ void Background::system_activity() {
       l.type = 3;
       l.target = {h_.system_account.sysmon_user, h_.name + "$", e_.netbios, "S-1-5-18"};
       l.target.sid = fmt::format("{}-{}", e_.domain_sid, 5000 + label(h_.name) % 4000);
-      l.target_logon_id = logon_id(dc, t + 30, tag());
+      l.target_logon_id = logon_id(dc, t + 30, remote_tag());
       l.package = "Kerberos";
       l.ip = h_.ip;
       l.port = std::to_string(sport + 1);

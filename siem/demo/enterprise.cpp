@@ -115,7 +115,7 @@ std::string process_guid(const Host& host, Millis t, std::uint32_t tag) {
 
 std::uint64_t logon_id(const Host& host, Millis t, std::uint32_t tag) {
   const auto since_boot = static_cast<std::uint64_t>(t > host.boot ? t - host.boot : 0);
-  return host.logon_base + (since_boot / 100) * 16 + (tag & 15);
+  return host.logon_base + (since_boot / 4) * 16 + (tag & 15);
 }
 
 std::string logon_guid(std::uint64_t salt) {
