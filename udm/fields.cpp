@@ -181,6 +181,15 @@ std::string suggest_field(std::string_view unknown_path) {
     for (const char c : unknown_path) lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     // A camelCase path is the commonest slip: the result spelling used as a query path.
     if (const auto id = find_field(camel_to_snake(unknown_path))) return field_info(*id).path;
+    // An unfinished path ("principal.host", "target.process") gets the shortest path it begins.
+    std::string shortest_extension;
+    for (const auto& info : all_fields()) {
+        if (info.path.size() > lowered.size() && info.path.compare(0, lowered.size(), lowered) == 0 &&
+            (shortest_extension.empty() || info.path.size() < shortest_extension.size())) {
+            shortest_extension = info.path;
+        }
+    }
+    if (!shortest_extension.empty() && lowered.size() >= 3) return shortest_extension;
     std::size_t best = std::max<std::size_t>(3, unknown_path.size() / 5) + 1;
     std::string best_path;
     for (const auto& info : all_fields()) {

@@ -52,6 +52,9 @@ TEST_CASE("suggestions for misspelt paths") {
     CHECK(suggest_field("target.process.commandLine") == "target.process.command_line");
     CHECK(suggest_field("metadata.event_typ") == "metadata.event_type");
     CHECK(suggest_field("zzzz") == "");
+    CHECK(suggest_field("principal.host") == "principal.hostname");
+    CHECK(suggest_field("target.process") == "target.process.pid");
+    CHECK(suggest_field("Target.Process.Command_Line") == "target.process.command_line");
 }
 
 TEST_CASE("enum sets follow Chronicle") {
