@@ -102,6 +102,25 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
+Row measure(const ServerUnderTest& server, const std::string& transport, const LoadOptions& options) {
+  Row row;
+  row.transport = transport;
+  row.concurrency = options.concurrency;
+  row.server_key = server.key;
+  row.server_label = server.label;
+  try {
+    row.result = transport == "stdio" ? run_stdio(server, options) : run_http(server, options);
+  } catch (const std::exception& error) {
+    row.result.error = error.what();
+  }
+  auto& latencies = row.result.latencies_us;
+  std::sort(latencies.begin(), latencies.end());
+  row.p50_us = percentile(latencies, 0.50);
+  row.p99_us = percentile(latencies, 0.99);
+  if (row.result.seconds > 0) row.calls_per_second = static_cast<double>(row.result.completed) / row.result.seconds;
+  return row;
+}
+
 void print_table(const std::vector<Row>& rows, const LoadOptions& options, bool ts_json_response,
                  std::size_t repeat) {
   std::cout << "## bench_mcp_calls: trivial tools/call (echo)\n\n"
@@ -214,45 +233,37 @@ int main(int argc, char** argv) {
   bool any_failed = false;
   for (const std::string& transport : transports) {
     for (std::size_t concurrency : concurrencies) {
-      for (const ServerUnderTest& server : under_test) {
-        if (transport == "http" && server.http_command.empty()) continue;
-        LoadOptions run_options = options;
-        run_options.concurrency = concurrency;
-        std::cerr << "bench_mcp_calls: " << transport << ", " << concurrency << " in flight, " << server.label << " ..."
-                  << std::flush;
-        std::vector<Row> attempts;
-        for (std::size_t attempt = 0; attempt < repeat; ++attempt) {
-          Row row;
-          row.transport = transport;
-          row.concurrency = concurrency;
-          row.server_key = server.key;
-          row.server_label = server.label;
-          try {
-            row.result = transport == "stdio" ? run_stdio(server, run_options) : run_http(server, run_options);
-          } catch (const std::exception& error) {
-            row.result.error = error.what();
-          }
-          auto& latencies = row.result.latencies_us;
-          std::sort(latencies.begin(), latencies.end());
-          row.p50_us = percentile(latencies, 0.50);
-          row.p99_us = percentile(latencies, 0.99);
-          if (row.result.seconds > 0) {
-            row.calls_per_second = static_cast<double>(row.result.completed) / row.result.seconds;
-          }
+      LoadOptions run_options = options;
+      run_options.concurrency = concurrency;
+      // Servers take turns within each round, so a neighbour's burst of load hits them alike.
+      std::vector<std::vector<Row>> attempts(under_test.size());
+      for (std::size_t round = 0; round < repeat; ++round) {
+        for (std::size_t s = 0; s < under_test.size(); ++s) {
+          const ServerUnderTest& server = under_test[s];
+          if (transport == "http" && server.http_command.empty()) continue;
+          if (!attempts[s].empty() && !attempts[s].back().result.error.empty()) continue;
+          std::cerr << "bench_mcp_calls: " << transport << ", " << concurrency << " in flight, " << server.label
+                    << " (run " << round + 1 << "/" << repeat << ") ..." << std::flush;
+          Row row = measure(server, transport, run_options);
           if (!row.result.error.empty()) {
             any_failed = true;
             std::cerr << " FAILED: " << row.result.error << "\n";
-            attempts.assign(1, std::move(row));
-            break;
+          } else {
+            std::cerr << " " << fixed(row.calls_per_second, 0) << " calls/s\n";
           }
-          std::cerr << " " << fixed(row.calls_per_second, 0);
-          attempts.push_back(std::move(row));
+          attempts[s].push_back(std::move(row));
         }
-        std::cerr << " calls/s\n";
+      }
+      for (auto& runs : attempts) {
+        if (runs.empty()) continue;
+        if (!runs.back().result.error.empty()) {
+          rows.push_back(std::move(runs.back()));
+          continue;
+        }
         // The run with the median throughput stands for the row, so one disturbed run does not.
-        std::sort(attempts.begin(), attempts.end(),
+        std::sort(runs.begin(), runs.end(),
                   [](const Row& a, const Row& b) { return a.calls_per_second < b.calls_per_second; });
-        rows.push_back(std::move(attempts[attempts.size() / 2]));
+        rows.push_back(std::move(runs[runs.size() / 2]));
       }
     }
   }
