@@ -492,3 +492,14 @@ TEST_CASE("run_handlers_inline serves calls on the delivering thread") {
   CHECK(result["content"][0]["text"] == "inline");
   CHECK(error_of(raw.peer->call("tools/call", {{"name", "nope"}}))["code"] == -32602);
 }
+
+TEST_CASE("a malformed response is logged and dropped, never answered") {
+  mcp::Server server(options_with());
+  RawSession raw(server);
+  raw.peer->initialize();
+  raw.peer->send(Json{{"jsonrpc", "2.0"}, {"result", Json::object()}});
+  raw.peer->send(Json{{"jsonrpc", "2.0"}, {"id", nullptr}, {"result", Json::object()}});
+  // Ordering per direction: once the ping is answered, any reply to the two would be here.
+  CHECK(result_of(raw.peer->call("ping")) == Json::object());
+  CHECK(raw.peer->all_matching([](const Json&) { return true; }).empty());
+}
