@@ -221,7 +221,7 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
     std::string body;
     std::string sse_failure;
 
-    SseParser parser([&](SseEvent event) {
+    std::function<void(SseEvent)> on_event = [&](SseEvent event) {
       if (event.data.empty()) return;  // priming event
       std::string problem;
       auto parsed = parse_json(event.data, &problem);
@@ -235,7 +235,8 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
         if (is_initialize) note_negotiated_version(*parsed);
       }
       deliver(std::move(*parsed));
-    });
+    };
+    SseParser parser(on_event);
 
     httplib::Request req;
     req.method = "POST";
@@ -279,6 +280,13 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
     if (closing_.load()) {
       if (!is_request) throw mcp::TransportError(fmt::format("MCP server '{}': connection is closed", options_.name));
       return;
+    }
+    if (is_request && is_sse && status == 200 && !response_seen && sse_failure.empty() &&
+        !parser.last_event_id().empty()) {
+      // The stream ended before the answer (a dropped connection, or a server that closes streams
+      // early): pick it up again where it broke off.
+      resume_stream(parser.last_event_id(), parser.retry_ms().value_or(1000), on_event, response_seen);
+      if (response_seen || closing_.load()) return;
     }
     if (!sent) {
       std::string what = !sse_failure.empty()
@@ -399,6 +407,51 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
       mcp::log::debug(kComponent, "DELETE of session {} failed: {}", session, httplib::to_string(result.error()));
     } else if (result->status >= 400 && result->status != 405 && result->status != 404) {
       mcp::log::debug(kComponent, "DELETE of session {} answered HTTP {}", session, result->status);
+    }
+  }
+
+  // GET with Last-Event-ID until `done` (the answer arrived), a few attempts apart by `retry_ms`.
+  void resume_stream(std::string last_event_id, std::uint64_t retry_ms, const std::function<void(SseEvent)>& on_event,
+                     const bool& done) {
+    constexpr int kAttempts = 3;
+    for (int attempt = 0; attempt < kAttempts && !done && !closing_.load(); ++attempt) {
+      {
+        std::unique_lock lock(jobs_mutex_);
+        jobs_cv_.wait_for(lock, std::chrono::milliseconds(std::min<std::uint64_t>(retry_ms, 5000)),
+                          [&] { return closing_.load(); });
+      }
+      if (closing_.load()) return;
+      SseParser parser(on_event);
+      int status = -1;
+      httplib::Request req;
+      req.method = "GET";
+      req.path = url_.path;
+      req.headers = base_headers();
+      req.headers.emplace("Accept", "text/event-stream");
+      req.headers.emplace("Last-Event-ID", last_event_id);
+      req.response_handler = [&](const httplib::Response& response) {
+        status = response.status;
+        return status == 200 && response.get_header_value("Content-Type").compare(0, 17, "text/event-stream") == 0;
+      };
+      req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+        if (closing_.load()) return false;
+        try {
+          parser.feed(std::string_view(data, size));
+        } catch (const SseError&) {
+          return false;
+        }
+        return !done;
+      };
+      auto* client = acquire_client();
+      httplib::Response res;
+      httplib::Error error = httplib::Error::Success;
+      client->send(req, res, error);
+      release_client(client);
+      mcp::log::debug(kComponent, "MCP server '{}': resumed stream after {} (HTTP {})", options_.name, last_event_id,
+                      status);
+      if (status != 200) return;  // the server cannot resume it
+      if (!parser.last_event_id().empty()) last_event_id = parser.last_event_id();
+      if (parser.retry_ms()) retry_ms = *parser.retry_ms();
     }
   }
 

@@ -47,38 +47,45 @@ std::string regex_escape(const std::string& text) {
 
 bool is_wildcard_address(const std::string& host) { return host == "0.0.0.0" || host == "::" || host == "[::]"; }
 
-// Streams an outbox as SSE: the priming event first, then every message as it arrives; ends
-// after the final response (POST) or when the session ends. Runs on the httplib worker.
+// Streams an outbox as SSE on the httplib worker: a fresh stream starts with the priming event,
+// a resumed one with the events after the client's Last-Event-ID; then every message as it
+// arrives; it ends after the final response (POST) or when the session ends.
 httplib::ContentProviderWithoutLength sse_provider(std::shared_ptr<Outbox> outbox,
-                                                   std::chrono::seconds keepalive_interval) {
-  auto primed = std::make_shared<bool>(false);
-  return [outbox = std::move(outbox), primed, keepalive_interval](size_t, httplib::DataSink& sink) {
+                                                   std::chrono::seconds keepalive_interval,
+                                                   std::optional<std::uint64_t> replay_after,
+                                                   std::uint64_t retry_ms) {
+  auto started = std::make_shared<bool>(false);
+  return [outbox = std::move(outbox), started, keepalive_interval, replay_after, retry_ms](size_t,
+                                                                                         httplib::DataSink& sink) {
     std::string out;
-    std::vector<mcp::Json> batch;
-    bool end = false;
-    {
-      std::unique_lock lock(outbox->mutex);
-      if (!*primed) {
-        // An id with empty data: tells the client the stream is live and what to resume from.
-        out = format_sse_event("", outbox->next_event_id());
-        *primed = true;
-      } else if (!outbox->ready.wait_for(lock, keepalive_interval,
-                                         [&] { return !outbox->messages.empty() || outbox->aborted; })) {
-        lock.unlock();
-        static constexpr std::string_view kKeepalive = ": keepalive\n\n";
-        return sink.write(kKeepalive.data(), kKeepalive.size());
+    std::unique_lock lock(outbox->mutex);
+    if (!*started) {
+      *started = true;
+      if (replay_after) {
+        for (const auto& [seq, text] : outbox->history) {
+          if (seq > *replay_after) out += text;
+        }
+      } else {
+        out = format_sse_priming_event(outbox->stream_id + "-" + std::to_string(outbox->next_seq++), retry_ms);
       }
-      while (!outbox->messages.empty()) {
-        batch.push_back(std::move(outbox->messages.front()));
-        outbox->messages.pop_front();
-      }
-      std::vector<std::string> ids;
-      for (std::size_t i = 0; i < batch.size(); ++i) ids.push_back(outbox->next_event_id());
-      end = outbox->final_queued || outbox->aborted;
+    } else if (!outbox->ready.wait_for(lock, keepalive_interval,
+                                       [&] { return !outbox->messages.empty() || outbox->aborted; })) {
       lock.unlock();
-      for (std::size_t i = 0; i < batch.size(); ++i) out += format_sse_event(to_wire(batch[i]), ids[i]);
+      static constexpr std::string_view kKeepalive = ": keepalive\n\n";
+      return sink.write(kKeepalive.data(), kKeepalive.size());
     }
+    while (!outbox->messages.empty()) {
+      out += outbox->format_event_locked(outbox->messages.front());
+      outbox->messages.pop_front();
+    }
+    bool final = outbox->final_queued && outbox->messages.empty();
+    bool end = final || outbox->aborted;
+    lock.unlock();
     if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+    if (final) {
+      std::lock_guard written(outbox->mutex);
+      outbox->final_written = true;
+    }
     if (end) sink.done();
     return true;
   };
@@ -273,6 +280,11 @@ class StreamableHttpServer::Impl {
     return session;
   }
 
+  std::uint64_t retry_ms() const {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.sse_retry).count());
+  }
+
   bool check_protocol_version(const httplib::Request& req, httplib::Response& res) {
     if (!req.has_header(kVersionHeader)) return true;  // the spec says: assume 2025-03-26
     auto version = req.get_header_value(kVersionHeader);
@@ -382,8 +394,8 @@ class StreamableHttpServer::Impl {
     if (new_session) res.set_header(kSessionHeader, session->id());
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider(
-        "text/event-stream", sse_provider(outbox, options_.sse_keepalive_interval),
-        [session, key, outbox](bool) { session->finish_request(key, outbox); });
+        "text/event-stream", sse_provider(outbox, options_.sse_keepalive_interval, std::nullopt, retry_ms()),
+        [session, outbox](bool) { session->release_stream(outbox); });
   }
 
   void handle_get(const httplib::Request& req, httplib::Response& res) {
@@ -394,14 +406,23 @@ class StreamableHttpServer::Impl {
     }
     auto session = session_for(req, res);
     if (!session) return;
-    auto outbox = session->open_standalone();
+    // A client that lost a stream names the last event it saw; what followed is replayed.
+    std::optional<std::uint64_t> replay_after;
+    std::shared_ptr<Outbox> outbox;
+    if (auto last = req.get_header_value("Last-Event-ID"); !last.empty()) {
+      std::uint64_t after = 0;
+      outbox = session->resume(last, after);
+      if (outbox) replay_after = after;
+    }
+    if (!outbox) outbox = session->open_standalone();
     if (!outbox) {
       reply_error(res, 409, kServerErrorCode, "Conflict: Only one SSE stream is allowed per session");
       return;
     }
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream", sse_provider(outbox, options_.sse_keepalive_interval),
-                                     [session, outbox](bool) { session->finish_standalone(outbox); });
+    res.set_chunked_content_provider("text/event-stream",
+                                     sse_provider(outbox, options_.sse_keepalive_interval, replay_after, retry_ms()),
+                                     [session, outbox](bool) { session->release_stream(outbox); });
   }
 
   void handle_delete(const httplib::Request& req, httplib::Response& res) {

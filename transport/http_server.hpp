@@ -7,7 +7,12 @@
 // when the response is the first of them (the fast path), else as a text/event-stream that starts
 // with a priming event (id, empty data), carries the notifications and server-to-client requests
 // in order, then the response, then ends. Other server-initiated messages go to the session's GET
-// stream when one is open, else they are dropped.
+// stream when one is open (or buffered, bounded, while that stream's client reconnects), else
+// they are dropped.
+//
+// Resumability: SSE event ids are "<stream>-<seq>". If a client loses a POST's stream before
+// the response, the stream keeps collecting; GET with Last-Event-ID replays what followed that
+// event and continues to the response. A dropped connection never cancels the request.
 //
 // Sessions: created by an `initialize` POST without a session id (the SessionFactory attaches
 // the engine); ended by DELETE, by the engine closing the transport, by the idle timeout, or by
@@ -52,6 +57,8 @@ struct StreamableHttpServerOptions {
   // An SSE stream with nothing to send gets a comment this often, which also detects a client
   // that went away.
   std::chrono::seconds sse_keepalive_interval{15};
+  // The reconnection delay announced in every stream's priming event ("retry:").
+  std::chrono::milliseconds sse_retry{1000};
   // Realm in WWW-Authenticate.
   std::string realm = "mcp";
 };

@@ -1,17 +1,30 @@
 #include "transport/http_session.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include "mcp/log.hpp"
 #include "transport/json_text.hpp"
+#include "transport/sse.hpp"
 
 namespace lh::transport::detail {
 
 namespace {
 constexpr std::string_view kComponent = "http";
+
+bool is_attached(const std::shared_ptr<Outbox>& outbox) {
+  std::lock_guard lock(outbox->mutex);
+  return outbox->attached;
 }
+}  // namespace
 
 void Outbox::push(mcp::Json message, bool final) {
   {
     std::lock_guard lock(mutex);
+    if (!final && !attached && messages.size() >= kMaxQueued) {
+      // Nobody is reading: keep the newest, and always the final response.
+      messages.pop_front();
+    }
     messages.push_back(std::move(message));
     if (final) final_queued = true;
   }
@@ -24,6 +37,18 @@ void Outbox::abort() {
     aborted = true;
   }
   ready.notify_all();
+}
+
+std::string Outbox::format_event_locked(const mcp::Json& message) {
+  auto seq = next_seq++;
+  std::string text = format_sse_event(to_wire(message), stream_id + "-" + std::to_string(seq));
+  history_bytes += text.size();
+  history.emplace_back(seq, text);
+  while (!history.empty() && (history.size() > kMaxHistoryEvents || history_bytes > kMaxHistoryBytes)) {
+    history_bytes -= history.front().second.size();
+    history.pop_front();
+  }
+  return text;
 }
 
 HttpSession::HttpSession(std::string id, std::function<void()> closed_signal)
@@ -65,8 +90,7 @@ void HttpSession::send(const mcp::Json& message, const mcp::SendOptions& options
       return;
     }
     if (kind == WireKind::response) {
-      // Its POST is gone (client disconnected): not a cancellation, the answer is just lost.
-      mcp::log::debug(kComponent, "session {}: response to {} has no open HTTP request; dropped", id_, key);
+      mcp::log::debug(kComponent, "session {}: response to {} has no open request; dropped", id_, key);
       return;
     }
   }
@@ -74,7 +98,7 @@ void HttpSession::send(const mcp::Json& message, const mcp::SendOptions& options
     standalone_->push(message, false);
     return;
   }
-  mcp::log::debug(kComponent, "session {}: no open stream for a server-initiated message; dropped", id_);
+  mcp::log::debug(kComponent, "session {}: no stream for a server-initiated message; dropped", id_);
 }
 
 void HttpSession::close() {
@@ -84,12 +108,20 @@ void HttpSession::close() {
     if (closed_) return;
     closed_ = true;
     for (auto& [key, outbox] : requests_) to_abort.push_back(outbox);
+    for (auto& outbox : detached_) to_abort.push_back(outbox);
+    if (standalone_) to_abort.push_back(standalone_);
     requests_.clear();
-    if (standalone_) to_abort.push_back(std::move(standalone_));
+    detached_.clear();
     standalone_.reset();
   }
   for (auto& outbox : to_abort) outbox->abort();
   if (closed_signal_) closed_signal_();
+}
+
+std::shared_ptr<Outbox> HttpSession::new_outbox_locked() {
+  auto outbox = std::make_shared<Outbox>();
+  outbox->stream_id = std::to_string(++streams_opened_);
+  return outbox;
 }
 
 std::shared_ptr<Outbox> HttpSession::open_request(const std::string& key) {
@@ -97,31 +129,100 @@ std::shared_ptr<Outbox> HttpSession::open_request(const std::string& key) {
   if (closed_) return nullptr;
   auto [it, inserted] = requests_.try_emplace(key);
   if (!inserted) return nullptr;
-  it->second = std::make_shared<Outbox>();
-  it->second->stream_id = std::to_string(++streams_opened_);
+  it->second = new_outbox_locked();
   last_activity_ = Clock::now();
   return it->second;
+}
+
+void HttpSession::forget_locked(const std::shared_ptr<Outbox>& outbox) {
+  detached_.erase(std::remove(detached_.begin(), detached_.end(), outbox), detached_.end());
+  for (auto it = requests_.begin(); it != requests_.end(); ++it) {
+    if (it->second == outbox) {
+      requests_.erase(it);
+      break;
+    }
+  }
 }
 
 void HttpSession::finish_request(const std::string& key, const std::shared_ptr<Outbox>& outbox) {
   std::lock_guard lock(mutex_);
   last_activity_ = Clock::now();
   if (auto found = requests_.find(key); found != requests_.end() && found->second == outbox) requests_.erase(found);
+  detached_.erase(std::remove(detached_.begin(), detached_.end(), outbox), detached_.end());
+}
+
+void HttpSession::detach_stream(const std::shared_ptr<Outbox>& outbox) {
+  {
+    std::lock_guard outbox_lock(outbox->mutex);
+    outbox->attached = false;
+  }
+  std::lock_guard lock(mutex_);
+  last_activity_ = Clock::now();
+  if (closed_ || outbox == standalone_) return;
+  if (std::find(detached_.begin(), detached_.end(), outbox) == detached_.end()) {
+    detached_.push_back(outbox);
+    if (detached_.size() > kMaxDetachedStreams) {
+      auto oldest = detached_.front();
+      detached_.pop_front();
+      forget_locked(oldest);
+      mcp::log::debug(kComponent, "session {}: dropped unresumed stream {}", id_, oldest->stream_id);
+    }
+  }
 }
 
 std::shared_ptr<Outbox> HttpSession::open_standalone() {
   std::lock_guard lock(mutex_);
-  if (closed_ || standalone_) return nullptr;
-  standalone_ = std::make_shared<Outbox>();
-  standalone_->stream_id = std::to_string(++streams_opened_);
+  if (closed_) return nullptr;
   last_activity_ = Clock::now();
+  if (!standalone_) {
+    standalone_ = new_outbox_locked();
+    return standalone_;
+  }
+  std::lock_guard outbox_lock(standalone_->mutex);
+  if (standalone_->attached) return nullptr;
+  standalone_->attached = true;
   return standalone_;
 }
 
-void HttpSession::finish_standalone(const std::shared_ptr<Outbox>& outbox) {
+std::shared_ptr<Outbox> HttpSession::resume(const std::string& last_event_id, std::uint64_t& after_seq) {
+  auto dash = last_event_id.rfind('-');
+  if (dash == std::string::npos) return nullptr;
+  std::string stream = last_event_id.substr(0, dash);
+  auto digits = std::string_view(last_event_id).substr(dash + 1);
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), after_seq);
+  if (error != std::errc() || end != digits.data() + digits.size()) return nullptr;
+
+  std::lock_guard lock(mutex_);
+  if (closed_) return nullptr;
+  std::shared_ptr<Outbox> found;
+  if (standalone_ && standalone_->stream_id == stream) {
+    found = standalone_;
+  } else {
+    for (auto& outbox : detached_) {
+      if (outbox->stream_id == stream) found = outbox;
+    }
+  }
+  if (!found) return nullptr;
+  std::lock_guard outbox_lock(found->mutex);
+  if (found->attached) return nullptr;
+  found->attached = true;
+  last_activity_ = Clock::now();
+  return found;
+}
+
+void HttpSession::release_stream(const std::shared_ptr<Outbox>& outbox) {
+  bool done = false;
+  {
+    std::lock_guard outbox_lock(outbox->mutex);
+    done = outbox->final_written || outbox->aborted;
+  }
+  if (!done) {
+    detach_stream(outbox);
+    return;
+  }
   std::lock_guard lock(mutex_);
   last_activity_ = Clock::now();
-  if (standalone_ == outbox) standalone_.reset();
+  forget_locked(outbox);
 }
 
 bool HttpSession::closed() const {
@@ -131,7 +232,9 @@ bool HttpSession::closed() const {
 
 bool HttpSession::busy() const {
   std::lock_guard lock(mutex_);
-  return !requests_.empty() || standalone_ != nullptr;
+  // Detached streams do not count: their client is gone and may never come back.
+  if (standalone_ && is_attached(standalone_)) return true;
+  return std::any_of(requests_.begin(), requests_.end(), [](const auto& entry) { return is_attached(entry.second); });
 }
 
 Clock::time_point HttpSession::last_activity() const {

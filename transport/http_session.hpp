@@ -1,6 +1,12 @@
 // One Streamable HTTP session as the protocol engine sees it (an mcp::Transport), and the
 // outboxes through which its outgoing messages reach the HTTP responses waiting for them.
 // Internal to the HTTP server.
+//
+// Resumability: every SSE event carries an id "<stream>-<seq>". When the connection of a POST's
+// SSE stream breaks before the response was written, its outbox stays with the session
+// ("detached") and keeps collecting messages; a GET with Last-Event-ID naming that stream
+// replays what followed that event and continues until the response. The standalone GET stream
+// likewise buffers while no GET is connected. A dropped connection is never a cancellation.
 #pragma once
 
 #include <atomic>
@@ -11,8 +17,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "mcp/transport.hpp"
@@ -21,23 +29,38 @@ namespace lh::transport::detail {
 
 using Clock = std::chrono::steady_clock;
 
-// Messages bound for one HTTP response: a POSTed request's reply or the session's GET stream.
+// Messages bound for one SSE stream or JSON answer: a POSTed request's reply or the session's
+// standalone GET stream. All fields are guarded by `mutex`.
 struct Outbox {
+  // Bounds on what is kept while nobody reads (a detached stream) and for replay.
+  static constexpr std::size_t kMaxQueued = 1000;
+  static constexpr std::size_t kMaxHistoryEvents = 256;
+  static constexpr std::size_t kMaxHistoryBytes = 16 * 1024 * 1024;
+
   std::mutex mutex;
   std::condition_variable ready;
-  std::deque<mcp::Json> messages;
-  bool final_queued = false;  // the request's response is in `messages` (POST outboxes only)
-  bool aborted = false;       // the session ended or the server is stopping
-  std::string stream_id;      // prefix of this stream's SSE event ids
-  std::uint64_t next_event = 0;
+  std::deque<mcp::Json> messages;  // not yet written
+  bool final_queued = false;       // the request's response is in `messages` (POST outboxes)
+  bool final_written = false;      // ... and has been written to a client
+  bool aborted = false;            // the session ended or the server is stopping
+  bool attached = true;            // an HTTP response is streaming it right now
+  std::string stream_id;           // prefix of this stream's SSE event ids
+  std::uint64_t next_seq = 0;
+  // Events already written (seq, wire text), for a client that resumes with Last-Event-ID.
+  std::deque<std::pair<std::uint64_t, std::string>> history;
+  std::size_t history_bytes = 0;
 
   void push(mcp::Json message, bool final);
   void abort();
-  std::string next_event_id() { return stream_id + "-" + std::to_string(next_event++); }
+  // Formats one event with the next id and records it in the history. Caller holds `mutex`.
+  std::string format_event_locked(const mcp::Json& message);
 };
 
 class HttpSession final : public mcp::Transport {
  public:
+  // Detached POST streams kept per session for resumption; the oldest goes first.
+  static constexpr std::size_t kMaxDetachedStreams = 64;
+
   // `closed_signal` runs (once) when the session ends, so the server can retire it.
   HttpSession(std::string id, std::function<void()> closed_signal);
 
@@ -54,14 +77,21 @@ class HttpSession final : public mcp::Transport {
   // Registers a POSTed request (key = its id as JSON text) before it is delivered; nullptr when
   // a request with the same id is still in progress or the session has ended.
   std::shared_ptr<Outbox> open_request(const std::string& key);
-  // The HTTP response for the request is complete or gone: later messages for it are dropped.
+  // The response for the request has been written (or the session ended): forget the stream.
   void finish_request(const std::string& key, const std::shared_ptr<Outbox>& outbox);
-  // The standalone GET stream; nullptr when one is already open or the session has ended.
+  // The client went away before the response was written: keep collecting for a resume.
+  void detach_stream(const std::shared_ptr<Outbox>& outbox);
+  // The standalone GET stream (created, or re-attached with what it buffered meanwhile); nullptr
+  // when one is already attached or the session has ended.
   std::shared_ptr<Outbox> open_standalone();
-  void finish_standalone(const std::shared_ptr<Outbox>& outbox);
+  // A detached stream named by a Last-Event-ID ("<stream>-<seq>"), re-attached; nullptr when
+  // unknown, attached elsewhere, or the session ended. `after_seq` receives <seq>.
+  std::shared_ptr<Outbox> resume(const std::string& last_event_id, std::uint64_t& after_seq);
+  // A streaming response ended: finished (forget it) or broken (detach it for a resume).
+  void release_stream(const std::shared_ptr<Outbox>& outbox);
 
   bool closed() const;
-  // Neither a request in progress nor an open GET stream.
+  // A request in progress or an attached GET stream.
   bool busy() const;
   Clock::time_point last_activity() const;
   void touch();
@@ -73,13 +103,19 @@ class HttpSession final : public mcp::Transport {
   std::shared_ptr<void> owner;
 
  private:
+  std::shared_ptr<Outbox> new_outbox_locked();
+  void forget_locked(const std::shared_ptr<Outbox>& outbox);
+
   std::string id_;
   std::function<void()> closed_signal_;
   Handlers handlers_;
   std::atomic<bool> started_{false};
   mutable std::mutex mutex_;
   bool closed_ = false;
+  // Requests whose response has not been sent yet, by id key.
   std::unordered_map<std::string, std::shared_ptr<Outbox>> requests_;
+  // Detached POST streams by stream id, oldest first.
+  std::deque<std::shared_ptr<Outbox>> detached_;
   std::shared_ptr<Outbox> standalone_;
   Clock::time_point last_activity_;
   std::uint64_t streams_opened_ = 0;

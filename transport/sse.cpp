@@ -137,4 +137,8 @@ std::string format_sse_event(std::string_view data, std::string_view id, std::st
   return out;
 }
 
+std::string format_sse_priming_event(std::string_view id, std::uint64_t retry_ms) {
+  return fmt::format("id: {}\nretry: {}\ndata: \n\n", id, retry_ms);
+}
+
 }  // namespace lh::transport

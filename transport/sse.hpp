@@ -70,4 +70,7 @@ class SseParser {
 // blank line.
 std::string format_sse_event(std::string_view data, std::string_view id = {}, std::string_view type = {});
 
+// The event that opens a stream: an id, the reconnection delay, and empty data.
+std::string format_sse_priming_event(std::string_view id, std::uint64_t retry_ms);
+
 }  // namespace lh::transport

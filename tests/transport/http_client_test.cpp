@@ -234,3 +234,46 @@ TEST_CASE("http client: a URL that is not http(s) is rejected up front") {
   options.url = "not a url";
   CHECK_THROWS_AS(StreamableHttpClientTransport{options}, lh::mcp::TransportError);
 }
+
+TEST_CASE("http client: a POST stream that ends before the answer is resumed with GET and Last-Event-ID") {
+  httplib::Server upstream;
+  std::mutex mutex;
+  std::vector<std::string> resume_ids;
+  upstream.Post("/mcp", [&](const httplib::Request& req, httplib::Response& res) {
+    auto message = Json::parse(req.body);
+    if (!message.contains("id")) {
+      res.status = 202;
+      return;
+    }
+    Json progress{{"jsonrpc", "2.0"}, {"method", "notifications/progress"}, {"params", {{"progress", 1}}}};
+    // Priming, one notification, then the server closes the stream early (as SEP-1699 allows).
+    res.set_content("id: s1-0\nretry: 10\ndata: \n\nid: s1-1\ndata: " + progress.dump() + "\n\n",
+                    "text/event-stream");
+  });
+  upstream.Get("/mcp", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard lock(mutex);
+      resume_ids.push_back(req.get_header_value("Last-Event-ID"));
+    }
+    Json answer{{"jsonrpc", "2.0"}, {"id", 7}, {"result", {{"resumed", true}}}};
+    res.set_content("id: s1-2\ndata: " + answer.dump() + "\n\n", "text/event-stream");
+  });
+  int port = upstream.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { upstream.listen_after_bind(); });
+
+  Recorder recorder;
+  auto client = connect_client("http://127.0.0.1:" + std::to_string(port) + "/mcp", recorder);
+  client->send(request(7, "tools/call"));
+  auto answer = recorder.wait_response(7);
+  REQUIRE(answer.is_object());
+  CHECK(answer["result"]["resumed"] == true);
+  auto messages = recorder.messages();
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[0]["method"] == "notifications/progress");
+  client->close();
+  upstream.stop();
+  serving.join();
+  std::lock_guard lock(mutex);
+  REQUIRE(resume_ids.size() == 1);
+  CHECK(resume_ids[0] == "s1-1");
+}

@@ -440,3 +440,72 @@ TEST_CASE("http server: stop() releases a request that never gets an answer") {
   if (res) CHECK((res->status == 503 || res->status == 404));
   CHECK(eventually([&] { return responder->closed.load(); }));
 }
+
+TEST_CASE("http server: a client that loses a POST stream resumes it with Last-Event-ID") {
+  HttpFixture fx;
+  auto c = fx.client();
+  auto session = fx.initialize(*c);
+  REQUIRE_FALSE(session.empty());
+
+  // Read the stream up to the first progress notification, then hang up.
+  std::string first_progress_id;
+  std::string priming_retry;
+  {
+    auto streaming = fx.client();
+    SseParser parser([&](SseEvent event) {
+      if (!event.data.empty() && first_progress_id.empty()) first_progress_id = event.id;
+    });
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/mcp";
+    req.headers = HttpFixture::headers(session);
+    req.headers.emplace("Content-Type", "application/json");
+    req.body = HttpFixture::request_body(50, "held");
+    std::string raw;
+    req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+      raw.append(data, size);
+      parser.feed(std::string_view(data, size));
+      return first_progress_id.empty();  // false: disconnect
+    };
+    httplib::Response res;
+    httplib::Error error;
+    streaming->send(req, res, error);
+    CHECK(raw.find("retry: 1000") != std::string::npos);  // the priming event announces a retry delay
+  }
+  REQUIRE_FALSE(first_progress_id.empty());
+
+  // More progress while nobody listens; the server notices the broken connection on a write.
+  auto notify = [&](const std::string& method) {
+    auto res = c->Post("/mcp", HttpFixture::headers(session), Json{{"jsonrpc", "2.0"}, {"method", method}}.dump(),
+                       "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 202);
+  };
+  for (int i = 0; i < 4; ++i) {
+    notify("test/nudge");
+    std::this_thread::sleep_for(20ms);
+  }
+  notify("test/release");
+
+  auto headers = HttpFixture::headers(session);
+  headers.erase("Accept");
+  headers.emplace("Accept", "text/event-stream");
+  headers.emplace("Last-Event-ID", first_progress_id);
+  auto resumed = c->Get("/mcp", headers);
+  REQUIRE(resumed);
+  CHECK(resumed->status == 200);
+  auto events = parse_sse(resumed->body);
+  REQUIRE(events.size() >= 2);
+  // Every progress after the one we saw, in order, then the answer; the stream then ended.
+  std::vector<int> progress;
+  for (std::size_t i = 0; i + 1 < events.size(); ++i) {
+    auto message = parse_json(events[i].data).value();
+    CHECK(message["method"] == "notifications/progress");
+    progress.push_back(message["params"]["progress"].get<int>());
+    CHECK(events[i].id.substr(0, events[i].id.find('-')) == first_progress_id.substr(0, first_progress_id.find('-')));
+  }
+  CHECK(progress == std::vector<int>{2, 3, 4, 5});
+  auto answer = parse_json(events.back().data).value();
+  CHECK(answer["id"] == 50);
+  CHECK(answer["result"]["released"] == true);
+}

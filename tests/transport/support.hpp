@@ -105,6 +105,8 @@ class Recorder {
 //   slow       -> two notifications/progress related to the request, then {"done": true}, from
 //                 another thread
 //   broadcast  -> a server-initiated notification (no related request), then {}
+//   held       -> progress 1, one more progress per test/nudge notification, the answer on
+//                 test/release (lets a test break the connection mid-stream deterministically)
 //   never      -> no answer at all
 //   fail       -> a JSON-RPC error
 // Notifications and responses from the peer are recorded.
@@ -136,6 +138,26 @@ class Responder : public std::enable_shared_from_this<Responder> {
       return;
     }
     if (!message.contains("id")) {
+      auto method = message["method"].get<std::string>();
+      if (method == "test/nudge" || method == "test/release") {
+        std::lock_guard lock(held_mutex_);
+        for (const auto& id : held_) {
+          try {
+            if (method == "test/nudge") {
+              transport_->send(Json{{"jsonrpc", "2.0"},
+                                    {"method", "notifications/progress"},
+                                    {"params", {{"progressToken", "held"}, {"progress", ++held_progress_}}}},
+                               mcp::SendOptions{id});
+            } else {
+              transport_->send(Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", {{"released", true}}}},
+                               mcp::SendOptions{id});
+            }
+          } catch (const mcp::TransportError&) {
+          }
+        }
+        if (method == "test/release") held_.clear();
+        return;
+      }
       received.push(message);
       return;
     }
@@ -173,6 +195,15 @@ class Responder : public std::enable_shared_from_this<Responder> {
     } else if (method == "broadcast") {
       transport_->send(Json{{"jsonrpc", "2.0"}, {"method", "notifications/tools/list_changed"}});
       respond(Json::object());
+    } else if (method == "held") {
+      // Progress 1 now; more on each test/nudge notification; the answer on test/release.
+      std::lock_guard lock(held_mutex_);
+      held_.push_back(id);
+      held_progress_ = 1;
+      transport_->send(Json{{"jsonrpc", "2.0"},
+                            {"method", "notifications/progress"},
+                            {"params", {{"progressToken", "held"}, {"progress", 1}}}},
+                       mcp::SendOptions{id});
     } else if (method == "never") {
       // deliberately silent
     } else if (method == "fail") {
@@ -206,6 +237,9 @@ class Responder : public std::enable_shared_from_this<Responder> {
 
  private:
   std::shared_ptr<mcp::Transport> transport_;
+  std::mutex held_mutex_;
+  std::vector<Json> held_;
+  int held_progress_ = 0;
   std::mutex threads_mutex_;
   std::vector<std::thread> threads_;
 };
