@@ -43,7 +43,7 @@ Millis run_steps(Planner& p, const Host& host, Millis t, const Process& parent, 
     Process child = p.spawn(host, t, parent, s.image, s.command_line, parent.account, parent.logon_id, parent.integrity,
                             parent.session);
     hop.commands.push_back(s.command_line);
-    Process conhost = p.spawn(host, t + 9, child, "C:\\Windows\\System32\\conhost.exe",
+    p.spawn(host, t + 9, child, "C:\\Windows\\System32\\conhost.exe",
                               "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1", parent.account,
                               parent.logon_id, parent.integrity, parent.session, "C:\\Windows");
     if (!s.child_image.empty())
