@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <vector>
 
 namespace lh::udm {
@@ -149,6 +150,9 @@ private:
     }
 
     static std::int64_t read_integer(const json& value, const std::string& where) {
+        if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+            throw UdmJsonError(where, fmt::format("integer {} is out of range", value.dump()));
+        }
         if (value.is_number_integer()) return value.get<std::int64_t>();
         if (value.is_number_float()) {
             const double d = value.get<double>();

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <random>
+
 using namespace lh::udm;
 using nlohmann::json;
 
@@ -149,6 +151,10 @@ TEST_CASE("wrong JSON types are reported with their path") {
     CHECK(error_of(R"({"udm": {"target": {"labels": [{"key": 1}]}}})") ==
           "udm.json: target.labels[0].key: expected a string key");
     CHECK(error_of(R"([1,2])") == "udm.json: (root): expected a UDM object, got array");
+    CHECK(error_of(R"({"target": {"port": 18446744073709551615}})") ==
+          "udm.json: target.port: integer 18446744073709551615 is out of range");
+    CHECK(error_of(R"({"target": {"port": "99999999999999999999"}})") ==
+          "udm.json: target.port: expected an integer, got string \"99999999999999999999\"");
 }
 
 TEST_CASE("lenient reading skips malformed members and reports them") {
@@ -204,4 +210,51 @@ TEST_CASE("copy_event and add_value carry every kind of value") {
     CHECK(copy.to_json()["target"]["labels"][0]["key"] == "TargetLogonId");
     CHECK_THROWS_AS(copy.add_enum(fields::event_type, EnumOrdinal{60000}), std::invalid_argument);
     CHECK_THROWS_AS(copy.add_string(field_id_limit(), "x"), std::invalid_argument);
+}
+
+TEST_CASE("random documents over catalogue paths: read, or UdmJsonError naming a path") {
+    std::mt19937 rng(2024);
+    const auto all = all_fields();
+    const std::vector<json> samples{
+        "text", "PROCESS_LAUNCH", "NETWORK", "2020-09-20T10:11:12Z", 7, -1, 1.5, true, nullptr,
+        json::array({"a", "b"}), json::array({1, "x"}), json::object({{"k", "v"}}),
+        json::array({json::object({{"key", "k"}, {"value", "v"}})}), 18446744073709551615ull, "445", json::array(),
+    };
+    int read = 0;
+    int rejected = 0;
+    for (int i = 0; i < 2000; ++i) {
+        json doc = json::object();
+        const int members = 1 + static_cast<int>(rng() % 5);
+        for (int m = 0; m < members; ++m) {
+            const auto& info = all[rng() % all.size()];
+            const std::string& spelling = (rng() % 2) ? info.path : info.json_path;
+            json* node = &doc;
+            std::size_t start = 0;
+            while (true) {
+                const auto dot = spelling.find('.', start);
+                const std::string part = spelling.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+                if (dot == std::string::npos) {
+                    if (node->is_object()) (*node)[part] = samples[rng() % samples.size()];
+                    break;
+                }
+                if (!node->is_object()) break;
+                node = &(*node)[part];
+                if (node->is_null()) *node = json::object();
+                start = dot + 1;
+            }
+        }
+        CAPTURE(doc.dump());
+        try {
+            const Event e = Event::from_json(doc);
+            ++read;
+            CHECK(Event::from_json(e.to_json()).to_json() == e.to_json());
+        } catch (const UdmJsonError& err) {
+            ++rejected;
+            CHECK(std::string(err.what()).rfind("udm.json: ", 0) == 0);
+        }
+        std::vector<std::string> warnings;
+        CHECK_NOTHROW(Event::from_json(doc, UdmJsonOptions{true, &warnings}));
+    }
+    CHECK(read > 100);
+    CHECK(rejected > 100);
 }
