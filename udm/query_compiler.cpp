@@ -523,6 +523,24 @@ CompiledQuery compile_query(std::string_view text, const ReferenceListLookup& li
     return compile_query(parse_query(text), lists);
 }
 
+std::string fold_case_for_index(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\xe2' && text.substr(i, 3) == "\xe2\x84\xaa") {  // KELVIN SIGN
+            out += 'k';
+            i += 2;
+        } else if (c == '\xc5' && text.substr(i, 2) == "\xc5\xbf") {  // LATIN SMALL LETTER LONG S
+            out += 's';
+            i += 1;
+        } else {
+            out += fold(c);
+        }
+    }
+    return out;
+}
+
 std::optional<std::vector<EnumOrdinal>> IndexHints::event_types() const {
     std::optional<std::vector<EnumOrdinal>> best;
     for (const auto& pin : pins) {

@@ -46,18 +46,23 @@ struct IndexPin {
         ValueType type = ValueType::String;  // String or Enum
         std::string text;                    // String: the value
         EnumOrdinal ordinal = 0;             // Enum
-        bool nocase = false;                 // String compared ASCII-case-insensitively
+        bool nocase = false;                 // String: compare fold_case_for_index(value) with fold_case_for_index(text)
         bool operator==(const Alternative&) const = default;
     };
     std::vector<Alternative> alternatives;
 };
+
+// The folding a case-insensitive index must apply to stored values and to nocase pin values: ASCII letters
+// to lower case, plus the two non-ASCII characters that RE2's case-insensitive matching equates with ASCII
+// letters (U+212A KELVIN SIGN → k, U+017F LONG S → s). Any coarser folding is also sound.
+std::string fold_case_for_index(std::string_view text);
 
 struct IndexHints {
     std::vector<IndexPin> pins;  // all of them must hold for a match
 
     struct StringSet {
         std::vector<std::string> values;
-        bool nocase = false;  // values must be compared ASCII-case-insensitively
+        bool nocase = false;  // compare through fold_case_for_index
     };
     // The smallest pin whose alternatives are all metadata.event_type values.
     std::optional<std::vector<EnumOrdinal>> event_types() const;

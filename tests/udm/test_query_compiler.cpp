@@ -288,6 +288,20 @@ TEST_CASE("index hints come from the AND spine") {
     CHECK(listed.strings_for(fields::principal_hostname)->values.size() == 2);
 }
 
+TEST_CASE("nocase pins stay sound under RE2's Unicode folding") {
+    CHECK(fold_case_for_index("WS01.Corp") == "ws01.corp");
+    CHECK(fold_case_for_index("\xe2\x84\xaa" "elvin \xc5\xbf" "vc \xc3\x89") == "kelvin svc \xc3\x89");
+    const auto q = compile_query(R"(principal.hostname = /^(kelvin|host)$/ nocase)");
+    Event tricky;
+    tricky.set("principal.hostname", "\xe2\x84\xaa" "ELVIN");  // KELVIN SIGN + "ELVIN"
+    REQUIRE(q.matches(tricky));  // RE2 folds the Kelvin sign to k
+    const auto pinned = q.hints().strings_for(fields::principal_hostname);
+    REQUIRE(pinned);
+    bool covered = false;
+    for (const auto& v : pinned->values) covered = covered || fold_case_for_index(v) == fold_case_for_index("\xe2\x84\xaa" "ELVIN");
+    CHECK(covered);
+}
+
 TEST_CASE("compiled queries keep their canonical text") {
     const auto q = compile_query(R"(principal.hostname="a" target.port=1)");
     CHECK(q.canonical_text() == R"(principal.hostname = "a" AND target.port = 1)");
