@@ -197,7 +197,7 @@ private:
         cond.column = cur_.column;
         const Token path = cur_;
         advance();
-        if (cur_.kind == TokenKind::LParen) return parse_function(path);
+        if (cur_.kind == TokenKind::LParen && !find_field(path.text)) return parse_function(path);
         std::string key;
         bool has_key = false;
         if (cur_.kind == TokenKind::LBracket) {

@@ -217,6 +217,7 @@ TEST_CASE("malformed queries: exact column and message") {
         {R"(principal.hostname = "a" , target.port = 1)", R"(col 26: unexpected ","; expected AND, OR or another condition)"},
         {R"(net.ip_in_range(principal.ip, "10.0.0.0/8"))",
          R"(col 1: unknown function net.ip_in_range; the supported function is net.ip_in_range_cidr(field, "10.0.0.0/8"))"},
+        {R"(principal.hostname ("a"))", R"(col 20: expected an operator (= != < <= > >=) after principal.hostname, got "(")"},
         {R"(net.ip_in_range_cidr(principal.ip "10.0.0.0/8"))",
          R"(col 35: expected "," after principal.ip, got the string "10.0.0.0/8")"},
         {R"(net.ip_in_range_cidr(principal.ip, "10.0.0.0/33"))",
