@@ -130,6 +130,12 @@ struct EventStore::Data {
   std::vector<std::int64_t> big_ints;
   std::size_t dropped_keys = 0;  // map values whose key did not fit the key table (reported by load)
   std::vector<std::string> units;
+  // Per event (in time order), which fields it holds: field bits, then kKeyMaskWords words of map-key
+  // bits (key id mod 256; an event has some 40 keys, so about 15% of the key bits are set).
+  static constexpr std::size_t kKeyMaskWords = 4;
+  std::size_t field_words = (udm::field_id_limit() + 63) / 64;
+  std::size_t mask_stride = field_words + kKeyMaskWords;
+  std::vector<std::uint64_t> masks;
   std::vector<std::vector<std::uint32_t>> by_event_type;
   std::array<std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>, kStringIndexedFields.size()> by_string;
   std::optional<std::int64_t> now;
@@ -190,11 +196,17 @@ class StoredEventView final : public udm::EventView {
     return true;
   }
   bool for_each_map_value(udm::FieldId map_field, std::string_view key, udm::ValueVisitor visit) const override {
-    const auto pool_id = data_.pool.find(key);
-    if (!pool_id) return true;
-    const auto found = data_.key_ids.find(*pool_id);
-    if (found == data_.key_ids.end()) return true;
-    const std::uint16_t key_id = found->second;
+    // A predicate asks for the same few keys on every event: remember the last lookup.
+    if (!cached_key_valid_ || key != cached_key_) {
+      cached_key_.assign(key);
+      cached_key_valid_ = true;
+      cached_key_id_ = kNoKey;
+      if (const auto pool_id = data_.pool.find(key)) {
+        if (const auto found = data_.key_ids.find(*pool_id); found != data_.key_ids.end()) cached_key_id_ = found->second;
+      }
+    }
+    if (cached_key_id_ == kNoKey) return true;
+    const std::uint16_t key_id = cached_key_id_;
     const auto& record = data_.events[index_];
     const Entry* begin = data_.entries.at(record.first);
     for (const Entry* e = begin; e != begin + record.count; ++e) {
@@ -208,6 +220,9 @@ class StoredEventView final : public udm::EventView {
   std::uint32_t index_;
   // Composite strings materialised for the current event (views into it are handed to visitors).
   mutable std::deque<std::string> scratch_;
+  mutable std::string cached_key_;
+  mutable bool cached_key_valid_ = false;
+  mutable std::uint16_t cached_key_id_ = kNoKey;
 };
 
 }  // namespace
@@ -493,11 +508,18 @@ void EventStore::finish() {
   });
   d.by_event_type.assign(udm::enum_values(udm::EnumKind::EventType).size(), {});
   for (auto& map : d.by_string) map.clear();
+  d.masks.assign(d.events.size() * d.mask_stride, 0);
   for (std::uint32_t index = 0; index < d.events.size(); ++index) {
     const auto& record = d.events[index];
     const Entry* values = d.entries.at(record.first);
+    std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
     for (std::uint32_t k = 0; k < record.count; ++k) {
       const Entry& entry = values[k];
+      mask[entry.field / 64] |= std::uint64_t{1} << (entry.field % 64);
+      if (entry.key != kNoKey && entry.key != kBigInteger) {
+        const std::size_t bit = entry.key % (Data::kKeyMaskWords * 64);
+        mask[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
+      }
       if (entry.field == udm::fields::event_type) {
         if (entry.value < d.by_event_type.size()) {
           auto& list = d.by_event_type[entry.value];
@@ -548,9 +570,30 @@ TimeRange EventStore::time_range(double hours_back, std::optional<std::int64_t> 
 }
 
 SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
-                                std::size_t max_events) const {
+                                std::size_t max_events, const std::vector<FieldRequirement>& required) const {
   const Data& d = *data_;
   SearchResult result;
+  // The presence mask every candidate must cover.
+  std::vector<std::uint64_t> need(d.mask_stride, 0);
+  bool need_any = false;
+  for (const auto& requirement : required) {
+    need[requirement.field / 64] |= std::uint64_t{1} << (requirement.field % 64);
+    need_any = true;
+    if (requirement.key.empty()) continue;
+    const auto pool_id = d.pool.find(requirement.key);
+    const auto key = pool_id ? d.key_ids.find(*pool_id) : d.key_ids.end();
+    if (key == d.key_ids.end()) return result;  // no event has this key at all
+    const std::size_t bit = key->second % (Data::kKeyMaskWords * 64);
+    need[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
+  }
+  auto has_required = [&](std::uint32_t index) {
+    if (!need_any) return true;
+    const std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
+    for (std::size_t w = 0; w < d.mask_stride; ++w) {
+      if ((mask[w] & need[w]) != need[w]) return false;
+    }
+    return true;
+  };
   if (d.events.empty() || range.start_us > range.end_us) return result;
   // Event index window of the time range.
   const auto by_time = [](const EventRecord& record, std::int64_t t) { return record.time_us < t; };
@@ -568,7 +611,7 @@ SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHint
   for (const auto& pin : hints.pins) {
     std::vector<const std::vector<std::uint32_t>*> lists;
     std::size_t total = 0;
-    bool usable = !pin.alternatives.empty();
+    bool usable = true;  // a pin without alternatives means no event can match
     for (const auto& alternative : pin.alternatives) {
       if (alternative.field == udm::fields::event_type && alternative.type == udm::ValueType::Enum) {
         if (alternative.ordinal >= d.by_event_type.size()) {
@@ -610,6 +653,7 @@ SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHint
 
   StoredEventView view(d);
   auto consider = [&](std::uint32_t index) {
+    if (!has_required(index)) return true;
     ++result.candidates_examined;
     view.set_index(index);
     if (!predicate || predicate(view)) {
@@ -623,8 +667,45 @@ SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHint
   };
 
   if (!best) {
-    for (std::uint32_t index = hi; index-- > lo;) {
-      if (!consider(index)) break;
+    if (hi - lo < kParallelScanMin || search_threads_ < 2) {
+      for (std::uint32_t index = hi; index-- > lo;) {
+        if (!consider(index)) break;
+      }
+      return result;
+    }
+    // Long scans: segments newest first, each split between two threads; the newer half's matches come
+    // first, so the order is exactly the sequential one.
+    auto scan_range = [&](std::uint32_t from, std::uint32_t to, std::size_t limit, std::vector<std::uint32_t>& out,
+                          std::size_t& examined) {
+      StoredEventView local_view(d);
+      for (std::uint32_t index = to; index-- > from && out.size() < limit;) {
+        if (!has_required(index)) continue;
+        ++examined;
+        local_view.set_index(index);
+        if (!predicate || predicate(local_view)) out.push_back(index);
+      }
+    };
+    for (std::uint32_t segment_hi = hi; segment_hi > lo;) {
+      const std::uint32_t segment_lo = segment_hi - lo > kScanSegment ? segment_hi - kScanSegment : lo;
+      const std::uint32_t middle = segment_lo + (segment_hi - segment_lo) / 2;
+      const std::size_t wanted = max_events + 1 - result.events.size();
+      std::vector<std::uint32_t> newer, older;
+      std::size_t newer_examined = 0, older_examined = 0;
+      {
+        std::jthread helper([&] { scan_range(segment_lo, middle, wanted, older, older_examined); });
+        scan_range(middle, segment_hi, wanted, newer, newer_examined);
+      }
+      result.candidates_examined += newer_examined + older_examined;
+      for (const auto* part : {&newer, &older}) {
+        for (const auto index : *part) {
+          if (result.events.size() == max_events) {
+            result.more_data_available = true;
+            return result;
+          }
+          result.events.push_back(index);
+        }
+      }
+      segment_hi = segment_lo;
     }
     return result;
   }
@@ -660,9 +741,42 @@ SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHint
   return result;
 }
 
-SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range, std::size_t max_events) const {
-  return search([&query](const udm::EventView& event) { return query.matches(event); }, query.hints(), range,
-                max_events);
+SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range, std::size_t max_events,
+                                const udm::ReferenceListLookup& lists) const {
+  // Besides the compiler's pins (equalities), every necessary condition on an indexed string field becomes a
+  // pin by testing the field's distinct values: regexes, nocase, != and lists on hosts, addresses, users
+  // and product event types then use the index too.
+  udm::IndexHints hints = query.hints();
+  const Data& d = *data_;
+  for (const auto& condition : necessary_conditions(query.ast(), lists)) {
+    const int slot = string_index_slot(condition.field);
+    if (slot < 0) continue;
+    const auto& map = d.by_string[static_cast<std::size_t>(slot)];
+    if (map.size() > kMaxDictionaryPin) continue;
+    udm::QueryNode single;
+    single.kind = udm::QueryNode::Kind::Condition;
+    single.condition = condition;
+    std::optional<udm::CompiledQuery> test;
+    try {
+      test = udm::compile_query(single, lists);
+    } catch (const std::exception&) {
+      continue;
+    }
+    udm::IndexPin pin;
+    std::string text;
+    for (const auto& [value_id, list] : map) {
+      text.clear();
+      d.pool.append_to(value_id, text);
+      udm::Event probe;
+      probe.add_string(condition.field, text);
+      if (test->matches(probe)) {
+        pin.alternatives.push_back(udm::IndexPin::Alternative{condition.field, udm::ValueType::String, text, 0, false});
+      }
+    }
+    hints.pins.push_back(std::move(pin));  // no alternatives: nothing can match
+  }
+  return search([&query](const udm::EventView& event) { return query.matches(event); }, hints, range, max_events,
+                required_fields(query.ast(), lists));
 }
 
 nlohmann::json EventStore::search_udm(const SearchRequest& request, const udm::ReferenceListLookup& lists) const {
@@ -682,7 +796,7 @@ nlohmann::json EventStore::search_udm(const SearchRequest& request, const udm::R
   const std::size_t max_events = std::min(request.max_events.value_or(kDefaultMaxEvents), kMaxEvents);
   try {
     const auto query = udm::compile_query(request.query, lists);
-    const auto result = search(query, time_range(request.hours_back, start, end), max_events);
+    const auto result = search(query, time_range(request.hours_back, start, end), max_events, lists);
     return result_json(result);
   } catch (const udm::ParseError& error) {
     return failure(fmt::format("search_udm: invalid UDM query: {}", error.what()));
@@ -727,6 +841,7 @@ std::size_t EventStore::memory_bytes() const {
   const Data& d = *data_;
   std::size_t total = d.pool.memory_bytes() + d.entries.memory_bytes() +
                       d.events.capacity() * sizeof(EventRecord) + d.big_ints.capacity() * sizeof(std::int64_t);
+  total += d.masks.capacity() * sizeof(std::uint64_t);
   for (const auto& list : d.by_event_type) total += list.capacity() * sizeof(std::uint32_t);
   for (const auto& map : d.by_string) {
     for (const auto& [value, list] : map) total += list.capacity() * sizeof(std::uint32_t) + 48;

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "siem/ingest_report.hpp"
+#include "siem/query_prefilter.hpp"
 #include "udm/event.hpp"
 #include "udm/query_compiler.hpp"
 
@@ -85,9 +86,12 @@ class EventStore {
 
   // Newest-first matching events inside `range`, at most `max_events`. The hints' pins (conditions every
   // match satisfies) on indexed fields pick the candidate list; an empty hint set means a time-range scan.
+  // `required` (see query_prefilter.hpp) lets the store skip events lacking a needed field or key
+  // without running the predicate.
   [[nodiscard]] SearchResult search(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
-                                    std::size_t max_events) const;
-  [[nodiscard]] SearchResult search(const udm::CompiledQuery& query, TimeRange range, std::size_t max_events) const;
+                                    std::size_t max_events, const std::vector<FieldRequirement>& required = {}) const;
+  [[nodiscard]] SearchResult search(const udm::CompiledQuery& query, TimeRange range, std::size_t max_events,
+                                    const udm::ReferenceListLookup& lists = {}) const;
   // The whole search_udm tool: parse, compile, search, render. Never throws for bad input: returns
   // {"error": "...", "events": []} with the query column or the offending argument named.
   [[nodiscard]] nlohmann::json search_udm(const SearchRequest& request,
@@ -103,6 +107,8 @@ class EventStore {
   // {"events": [...], "total_events": N, "more_data_available": bool}.
   [[nodiscard]] nlohmann::json result_json(const SearchResult& result) const;
   void set_event_name_prefix(std::string prefix);
+  // Threads used by long scans (queries no index narrows); 1 disables parallel scanning.
+  void set_search_threads(unsigned threads) { search_threads_ = threads == 0 ? 1 : threads; }
 
   // Memory accounting for the load report and benchmarks.
   [[nodiscard]] std::size_t memory_bytes() const;
@@ -111,6 +117,10 @@ class EventStore {
   struct Data;  // defined in event_store.cpp only
 
  private:
+  static constexpr std::uint32_t kParallelScanMin = 65536;
+  static constexpr std::size_t kMaxDictionaryPin = 200000;  // distinct values tested per condition
+  static constexpr std::uint32_t kScanSegment = 262144;
+  unsigned search_threads_ = 2;
   std::unique_ptr<Data> data_;
   friend class StoreBatch;
 };

@@ -133,6 +133,11 @@ int main(int argc, char** argv) {
   app.add_option("--iocs", iocs_path, "IoC feed for get_ioc_matches (JSON or CSV of type,value,source)");
   app.add_option("--http", http_text, "Serve Streamable HTTP at ADDR (e.g. 127.0.0.1:8080) instead of stdio");
   app.add_option("--log-level", log_level, "debug, info, warn, error or off")->capture_default_str();
+  std::size_t max_result_bytes = lh::siem::SiemBackend::kDefaultMaxResultBytes;
+  app.add_option("--max-result-bytes", max_result_bytes,
+                 "Largest search result text; beyond it the oldest events are dropped (more_data_available)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
   app.add_option("--export-udm", export_path, "Write every loaded event as one UDM JSON per line to FILE and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -181,6 +186,7 @@ int main(int argc, char** argv) {
       }
     }
     backend = std::make_unique<lh::siem::SiemBackend>(cases_path);
+    backend->max_result_bytes = max_result_bytes;
   } catch (const std::exception& error) {
     std::cerr << "secops-local: --cases: " << cases_path << ": " << error.what() << "\n";
     return 2;

@@ -7,6 +7,7 @@
 //   backend.events.load({"logs/"});
 //   lh::mcp::Server server(lh::siem::secops_local_server_options());
 //   lh::siem::add_secops_tools(server, backend);
+#include <cstddef>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -31,6 +32,11 @@ struct SiemBackend {
   std::mutex cases_mutex;
   // std::nullopt: no --iocs feed configured (get_ioc_matches says so).
   std::optional<IocFeed> iocs;
+  // Largest search result text a tool sends (the result travels twice: text block and structuredContent).
+  // Clients cap messages (the TypeScript SDK's stdio reader at 10 MiB): beyond this budget the oldest events
+  // are dropped and more_data_available is set, as when max_events is reached.
+  std::size_t max_result_bytes = kDefaultMaxResultBytes;
+  static constexpr std::size_t kDefaultMaxResultBytes = 4 * 1024 * 1024;
 
   // `field in %name` resolves against the case store's reference lists.
   udm::ReferenceListLookup reference_list_lookup();

@@ -1,6 +1,7 @@
 // search_udm and search_security_events.
 #include <fmt/format.h>
 
+#include "mcp/log.hpp"
 #include "siem/server.hpp"
 #include "siem/tools_common.hpp"
 #include "udm/query_parser.hpp"
@@ -9,6 +10,26 @@ namespace lh::siem {
 namespace {
 
 using tools::Json;
+
+// Keeps the newest events whose pretty-printed size fits `budget` (see SiemBackend::max_result_bytes).
+void fit_result(Json& result, std::size_t budget) {
+  if (!result.contains("events") || !result["events"].is_array()) return;
+  auto& events = result["events"];
+  std::size_t used = 128;  // the envelope
+  std::size_t keep = 0;
+  for (; keep < events.size(); ++keep) {
+    // Indented two levels deeper inside the result than on its own.
+    const std::size_t size = events[keep].dump(2, ' ', false, Json::error_handler_t::replace).size() * 5 / 4 + 8;
+    if (used + size > budget) break;
+    used += size;
+  }
+  if (keep == events.size()) return;
+  mcp::log::warn("secops-local", "search result cut from {} to {} events to stay under {} bytes", events.size(), keep,
+                 budget);
+  events.erase(events.begin() + static_cast<std::ptrdiff_t>(keep), events.end());
+  result["total_events"] = keep;
+  result["more_data_available"] = true;
+}
 
 Json search_udm(SiemBackend& backend, const Json& arguments) {
   SearchRequest request;
@@ -28,7 +49,9 @@ Json search_udm(SiemBackend& backend, const Json& arguments) {
                           "metadata.event_type = \"PROCESS_LAUNCH\""},
                 {"events", Json::array()}};
   }
-  return backend.events.search_udm(request, backend.reference_list_lookup());
+  Json result = backend.events.search_udm(request, backend.reference_list_lookup());
+  fit_result(result, backend.max_result_bytes);
+  return result;
 }
 
 // Upstream translates natural language with Gemini first. Text that already parses as a UDM query is
@@ -56,10 +79,8 @@ Json search_security_events(SiemBackend& backend, const Json& arguments) {
   request.hours_back = static_cast<double>(hours_back);
   request.max_events = static_cast<std::size_t>(max_events);
   Json events = backend.events.search_udm(request, backend.reference_list_lookup());
-  if (events.contains("error")) {
-    events["total_events"] = 0;
-    return Json{{"udm_query", text}, {"events", std::move(events)}};
-  }
+  if (events.contains("error")) events["total_events"] = 0;
+  else fit_result(events, backend.max_result_bytes);
   return Json{{"udm_query", text}, {"events", std::move(events)}};
 }
 
