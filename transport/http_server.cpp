@@ -110,6 +110,14 @@ class StreamableHttpServer::Impl {
   ~Impl() { stop(); }
 
   void start() {
+    // Remembers the listening socket (httplib applies these options to it alone) so the accept
+    // backlog can be raised after binding: the library's compiled-in backlog of 5 drops SYNs when
+    // a client opens many connections at once, and each dropped SYN costs that client a second.
+    http_.set_socket_options([this](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_socket_ = sock;
+    });
     bool bound = false;
     if (options_.port == 0) {
       port_ = http_.bind_to_any_port(options_.host);
@@ -122,6 +130,7 @@ class StreamableHttpServer::Impl {
       throw std::runtime_error(fmt::format("cannot listen on {}:{} (address in use or not available)", options_.host,
                                            options_.port));
     }
+    if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
     reaper_ = std::thread([this] { reap_loop(); });
     listener_ = std::thread([this] {
       if (!http_.listen_after_bind() && !stopping_.load()) {
@@ -186,7 +195,7 @@ class StreamableHttpServer::Impl {
     http_.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
     // Without it a response split over two writes meets the peer's delayed ACK (~40 ms each).
     http_.set_tcp_nodelay(true);
-    http_.set_keep_alive_max_count(1000000);
+    http_.set_keep_alive_max_count(options_.keep_alive_max_requests);
     http_.set_keep_alive_timeout(options_.keep_alive_timeout.count());
     http_.set_read_timeout(30, 0);
     http_.set_write_timeout(30, 0);
@@ -536,6 +545,7 @@ class StreamableHttpServer::Impl {
   SessionFactory factory_;
   httplib::Server http_;
   int port_ = 0;
+  socket_t listen_socket_ = -1;
   std::thread listener_;
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;

@@ -50,8 +50,12 @@ struct StreamableHttpServerOptions {
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_sessions = 1000;
   std::chrono::seconds session_idle_timeout{600};
-  // Each open connection (keep-alive or SSE) occupies one worker while it is open.
-  std::size_t worker_threads = 64;
+  // Each open connection (keep-alive or SSE) occupies one worker while it is open; connections
+  // beyond this wait for a free worker. Idle workers cost only memory.
+  std::size_t worker_threads = 256;
+  // A keep-alive connection is closed after this many requests, so that connections waiting
+  // for a worker get their turn even when the busy ones never go quiet.
+  std::size_t keep_alive_max_requests = 10000;
   // A keep-alive connection with no request for this long is closed.
   std::chrono::seconds keep_alive_timeout{5};
   // An SSE stream with nothing to send gets a comment this often, which also detects a client
