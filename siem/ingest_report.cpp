@@ -48,4 +48,16 @@ std::string IngestReport::summary() const {
   return out;
 }
 
+nlohmann::json IngestReport::to_json() const {
+  auto counts_json = [](const UnitCounts& c) {
+    return nlohmann::json{{"read", c.read}, {"mapped", c.mapped}, {"generic", c.generic}, {"skipped", c.skipped}};
+  };
+  nlohmann::json units = nlohmann::json::object();
+  for (const auto& [unit, counts] : per_unit) units[unit] = counts_json(counts);
+  return nlohmann::json{{"units", std::move(units)},
+                        {"totals", counts_json(totals())},
+                        {"error_count", error_count},
+                        {"errors", errors}};
+}
+
 }  // namespace lh::siem

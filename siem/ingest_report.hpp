@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace lh::siem {
 
 struct UnitCounts {
@@ -27,6 +29,9 @@ struct IngestReport {
   [[nodiscard]] UnitCounts totals() const;
   // Human-readable multi-line summary (for stderr).
   [[nodiscard]] std::string summary() const;
+  // {"units": {"<unit>": {"read":..,"mapped":..,"generic":..,"skipped":..}}, "totals": {...},
+  //  "error_count": N, "errors": ["file:line: ...", ...]}
+  [[nodiscard]] nlohmann::json to_json() const;
 };
 
 }  // namespace lh::siem

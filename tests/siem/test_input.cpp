@@ -2,6 +2,7 @@
 
 #include <zip.h>
 
+#include <cstring>
 #include <random>
 
 #include "siem/event_store.hpp"
@@ -122,6 +123,10 @@ TEST_CASE("ingest reports bad lines as file:line, counts them, keeps going") {
   REQUIRE(report.errors.size() == 2);
   CHECK(report.errors[0].rfind(file.string() + ":2: invalid JSON", 0) == 0);
   CHECK(report.errors[1].rfind(file.string() + ":4: invalid JSON", 0) == 0);
+  const auto json = report.to_json();
+  CHECK(json["totals"]["skipped"] == 2);
+  CHECK(json["units"][file.string()]["mapped"] == 1);
+  CHECK(json["error_count"] == 2);
 }
 
 TEST_CASE("zip archives: entries read one by one, errors name archive!entry:line") {
@@ -239,4 +244,66 @@ TEST_CASE("EVTX record XML maps to the flat OTRF layout") {
   CHECK(cleared.value_or_empty("SubjectLogonId") == "0x1");
   FlatEvent none;
   CHECK_FALSE(flatten_event_xml("<NotAnEvent/>", none));
+}
+
+TEST_CASE("native UDM events and saved search results load into the store") {
+  TempDir dir;
+  const auto saved = dir.write("saved_search.json", R"({"events": [
+    {"name": "projects/p/events/1", "udm": {"metadata": {"eventTimestamp": "2020-09-20T16:16:06.470Z",
+      "eventType": "PROCESS_LAUNCH", "productEventType": "1"},
+      "principal": {"hostname": "WORKSTATION6", "ip": ["172.18.39.6"]},
+      "target": {"process": {"commandLine": "cmd.exe /Q /c whoami"}}}},
+    {"name": "projects/p/events/2", "udm": {"metadata": {"eventTimestamp": "not a time", "eventType": "PROCESS_LAUNCH"}}}
+  ]})");
+  const auto native = dir.write("native.jsonl",
+      R"({"metadata": {"event_timestamp": "2020-09-20T16:16:07Z", "event_type": "NETWORK_CONNECTION"}, "target": {"port": 445}})" "\n");
+  EventStore store;
+  const auto report = store.load({saved, native});
+  CHECK(store.size() == 2);
+  CHECK(report.per_unit.at(saved.string()).mapped == 1);
+  CHECK(report.per_unit.at(saved.string()).skipped == 1);
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].rfind(saved.string() + ":1: invalid UDM event", 0) == 0);
+  SearchRequest request;
+  request.query = R"(target.process.command_line = /whoami/ AND principal.ip = "172.18.39.6")";
+  CHECK(store.search_udm(request)["total_events"] == 1);
+  request.query = R"(target.port = 445)";
+  CHECK(store.search_udm(request)["total_events"] == 1);
+}
+
+TEST_CASE("streaming keeps line numbers across chunk boundaries and long lines") {
+  std::string text;
+  std::vector<std::size_t> bad_lines;
+  for (int i = 1; i <= 400; ++i) {
+    if (i % 97 == 0) {
+      text += "{oops\n";
+      bad_lines.push_back(static_cast<std::size_t>(i));
+    } else if (i % 50 == 0) {
+      text += R"({"EventID": 4104, "ScriptBlockText": ")" + std::string(10000, 'x') + "\"}\r\n";
+    } else if (i % 13 == 0) {
+      text += "\n";
+    } else {
+      text += kGood1 + "\n";
+    }
+  }
+  CollectingSink sink;
+  std::size_t offset = 0;
+  const bool ok = parse_json_stream(
+      [&](char* into, std::size_t size) -> std::ptrdiff_t {
+        const std::size_t n = std::min<std::size_t>({size, text.size() - offset, 777});  // short reads on purpose
+        std::memcpy(into, text.data() + offset, n);
+        offset += n;
+        return static_cast<std::ptrdiff_t>(n);
+      },
+      sink, 4096);
+  CHECK(ok);
+  REQUIRE(sink.errors.size() == bad_lines.size());
+  for (std::size_t i = 0; i < bad_lines.size(); ++i) CHECK(sink.errors[i].rfind(fmt::format("{}: ", bad_lines[i]), 0) == 0);
+  std::size_t expected = 0;
+  for (int i = 1; i <= 400; ++i) expected += (i % 97 != 0 && (i % 50 == 0 || i % 13 != 0)) ? 1 : 0;
+  CHECK(sink.events.size() == expected);
+  CHECK(sink.events.back().first == 400);
+  // A failing reader is reported.
+  CollectingSink failing;
+  CHECK_FALSE(parse_json_stream([](char*, std::size_t) -> std::ptrdiff_t { return -1; }, failing));
 }
