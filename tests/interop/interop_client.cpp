@@ -4,7 +4,8 @@
 //   lh_interop_client --kind everything -- node .../server-everything/dist/index.js stdio
 // Kinds: "interop" is a server with the tool set of tests/interop (echo, add, slow_progress,
 // last_cancelled, fail): ts-server.mjs or our own lh_interop_server; "everything" is
-// @modelcontextprotocol/server-everything. Prints one line per check and "N passed, M failed";
+// @modelcontextprotocol/server-everything (also: prompts, completion, a templated resource, and a
+// sampling request it sends us mid-call). Prints one line per check and "N passed, M failed";
 // exits non-zero on any mismatch.
 #include <chrono>
 #include <cstdlib>
@@ -224,7 +225,34 @@ void check_interop_server(lh::mcp::Client& client, Checks& checks, int expected_
   });
 }
 
-void check_everything_server(lh::mcp::Client& client, Checks& checks) {
+// What our sampling handler answered to, for the server-to-client request check.
+struct SamplingRecord {
+  std::mutex mutex;
+  Json last_params;
+};
+
+void answer_sampling(lh::mcp::Client& client, SamplingRecord& record) {
+  client.set_request_handler("sampling/createMessage", [&record](const Json& params, lh::mcp::RequestContext&) {
+    {
+      std::lock_guard lock(record.mutex);
+      record.last_params = params;
+    }
+    return Json{{"role", "assistant"},
+                {"content", {{"type", "text"}, {"text", "sampled by lh"}}},
+                {"model", "lh-test-model"},
+                {"stopReason", "endTurn"}};
+  });
+}
+
+void check_everything_server(lh::mcp::Client& client, Checks& checks, SamplingRecord& sampling) {
+  checks.run("server-to-client sampling/createMessage during a tool call", [&] {
+    const auto result =
+        client.call_tool("trigger-sampling-request", Json{{"prompt", "hello"}, {"maxTokens", 20}}, with_timeout(20s));
+    expect(result.joined_text().find("sampled by lh") != std::string::npos, "text was '" + result.joined_text() + "'");
+    std::lock_guard lock(sampling.mutex);
+    const std::string asked = sampling.last_params.value("/messages/0/content/text"_json_pointer, std::string());
+    expect(asked == "Resource trigger-sampling-request context: hello", "the server asked: " + sampling.last_params.dump());
+  });
   checks.run("tools/list has echo, get-sum, trigger-long-running-operation", [&] {
     const auto names = tool_names(client.list_tools(with_timeout(20s)));
     for (const char* name : {"echo", "get-sum", "trigger-long-running-operation"}) {
@@ -251,6 +279,32 @@ void check_everything_server(lh::mcp::Client& client, Checks& checks) {
   });
   checks.run("cancelling trigger-long-running-operation", [&] {
     expect_cancellation(client, "trigger-long-running-operation", Json{{"duration", 60}, {"steps", 120}});
+  });
+  checks.run("prompts/get simple-prompt", [&] {
+    const Json result = client.request("prompts/get", Json{{"name", "simple-prompt"}}, with_timeout(20s));
+    const std::string text = result.value("/messages/0/content/text"_json_pointer, std::string());
+    expect(text == "This is a simple prompt without arguments.", "first message was " + result.dump());
+  });
+  checks.run("completion/complete with context arguments", [&] {
+    const Json ref = {{"type", "ref/prompt"}, {"name", "completable-prompt"}};
+    const Json first = client.request(
+        "completion/complete", Json{{"ref", ref}, {"argument", {{"name", "department"}, {"value", "E"}}}},
+        with_timeout(20s));
+    expect(first.at("completion").at("values") == Json::array({"Engineering"}), "department: " + first.dump());
+    const Json second = client.request("completion/complete",
+                                       Json{{"ref", ref},
+                                            {"argument", {{"name", "name"}, {"value", ""}}},
+                                            {"context", {{"arguments", {{"department", "Sales"}}}}}},
+                                       with_timeout(20s));
+    expect(second.at("completion").at("values") == Json::array({"David", "Eve", "Frank"}), "name: " + second.dump());
+  });
+  checks.run("resources/read through a template", [&] {
+    const Json result =
+        client.request("resources/read", Json{{"uri", "demo://resource/dynamic/text/7"}}, with_timeout(20s));
+    const Json& contents = result.at("contents");
+    expect(contents.size() == 1, "contents: " + result.dump());
+    expect(contents[0].value("uri", "") == "demo://resource/dynamic/text/7", "uri: " + contents[0].dump());
+    expect(contents[0].value("text", "").rfind("Resource 7: ", 0) == 0, "text: " + contents[0].dump());
   });
   checks.run("the session still works after the cancellation", [&] {
     client.ping(10s);
@@ -300,6 +354,8 @@ int main(int argc, char** argv) {
   client_options.info = {"lh-interop-client", "0.1.0"};
   client_options.request_timeout = 30s;
   lh::mcp::Client client(make_factory(url, command), client_options);
+  SamplingRecord sampling;
+  if (kind == "everything") answer_sampling(client, sampling);
   Checks checks;
   checks.run("initialize", [&] {
     client.connect();
@@ -312,7 +368,7 @@ int main(int argc, char** argv) {
   if (kind == "interop") {
     check_interop_server(client, checks, expected_pages);
   } else {
-    check_everything_server(client, checks);
+    check_everything_server(client, checks, sampling);
   }
   client.close();
   return checks.finish();
