@@ -5,6 +5,7 @@
 
 #include "tests/siem_server/fixture.hpp"
 
+using namespace lh::siem;
 using namespace lh::siem::test;
 
 namespace {
@@ -189,4 +190,24 @@ TEST_CASE("search_security_events: UDM text runs as is; natural language gets a 
   const Json missing_list = fixture.call_json("search_security_events", {{"text", "principal.hostname in %nope"}});
   CHECK(missing_list["udm_query"] == "principal.hostname in %nope");
   CHECK(missing_list["events"]["error"].get<std::string>().find("col ") != std::string::npos);
+}
+
+TEST_CASE("results larger than the size budget keep the newest events and set more_data_available") {
+  ToolFixture fixture;
+  fixture.backend->max_result_bytes = 1500;
+  const Json all = fixture.call_json("search_udm", with_window({{"query", "principal.hostname = /acme/"}}));
+  REQUIRE(all["events"].size() >= 1);
+  CHECK(all["events"].size() < 5);
+  CHECK(all["total_events"] == all["events"].size());
+  CHECK(all["more_data_available"] == true);
+  CHECK(all["events"][0]["udm"]["metadata"]["eventTimestamp"] == "2020-09-20T10:00:04Z");
+  const auto raw = fixture.call("search_udm", with_window({{"query", "principal.hostname = /acme/"}}));
+  CHECK(raw.content[0]["text"].get<std::string>().size() <= 1500);
+
+  const Json nl = fixture.call_json("search_security_events", {{"text", "principal.hostname = /acme/"}});
+  CHECK(nl["events"]["more_data_available"] == true);
+  CHECK(nl["events"]["events"].size() < 5);
+
+  fixture.backend->max_result_bytes = SiemBackend::kDefaultMaxResultBytes;
+  CHECK(fixture.call_json("search_udm", with_window({{"query", "principal.hostname = /acme/"}}))["total_events"] == 5);
 }
