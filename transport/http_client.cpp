@@ -145,25 +145,42 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
       client = make_client();
     }
     auto* raw = client.get();
-    active_clients_.emplace(raw, std::move(client));
+    active_clients_.emplace(raw, ActiveClient{std::move(client), std::this_thread::get_id()});
     return raw;
   }
 
   void release_client(httplib::Client* client) {
-    std::lock_guard lock(clients_mutex_);
-    auto found = active_clients_.find(client);
-    if (found == active_clients_.end()) return;
-    auto owned = std::move(found->second);
-    active_clients_.erase(found);
-    if (!closing_.load() && idle_clients_.size() < options_.max_concurrent_requests) {
-      idle_clients_.push_back(std::move(owned));
+    std::unique_ptr<httplib::Client> owned;
+    {
+      std::lock_guard lock(clients_mutex_);
+      auto found = active_clients_.find(client);
+      if (found == active_clients_.end()) return;
+      owned = std::move(found->second.client);
+      active_clients_.erase(found);
+      if (!closing_.load() && idle_clients_.size() < options_.max_concurrent_requests) {
+        idle_clients_.push_back(std::move(owned));
+      }
     }
+    clients_cv_.notify_all();
   }
 
+  // Aborts every request in flight on other threads and waits until they have let go of their
+  // connection. stop() only interrupts a connection that is already open, so it is repeated
+  // until each request has noticed (one may have been about to connect).
   void stop_active_clients() {
-    std::lock_guard lock(clients_mutex_);
-    // httplib documents stop() as safe while another thread is inside a request on that client.
-    for (auto& [raw, client] : active_clients_) client->stop();
+    auto self = std::this_thread::get_id();
+    std::unique_lock lock(clients_mutex_);
+    for (;;) {
+      bool others = false;
+      for (auto& [raw, active] : active_clients_) {
+        if (active.thread == self) continue;
+        // httplib documents stop() as safe while another thread is inside a request on it.
+        active.client->stop();
+        others = true;
+      }
+      if (!others) return;
+      clients_cv_.wait_for(lock, std::chrono::milliseconds(50));
+    }
   }
 
   httplib::Headers base_headers() const {
@@ -539,7 +556,12 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
 
   std::mutex clients_mutex_;
   std::vector<std::unique_ptr<httplib::Client>> idle_clients_;
-  std::map<httplib::Client*, std::unique_ptr<httplib::Client>> active_clients_;
+  struct ActiveClient {
+    std::unique_ptr<httplib::Client> client;
+    std::thread::id thread;
+  };
+  std::map<httplib::Client*, ActiveClient> active_clients_;
+  std::condition_variable clients_cv_;
 
   std::mutex jobs_mutex_;
   std::condition_variable jobs_cv_;

@@ -277,3 +277,20 @@ TEST_CASE("http client: a POST stream that ends before the answer is resumed wit
   REQUIRE(resume_ids.size() == 1);
   CHECK(resume_ids[0] == "s1-1");
 }
+
+TEST_CASE("http client: close() aborts a request that is still waiting for its answer") {
+  HttpFixture fx;
+  Recorder recorder;
+  StreamableHttpClientOptions options;
+  options.url = fx.server->url();
+  options.read_timeout = std::chrono::seconds(600);  // close() must not wait for this
+  auto client = std::make_shared<StreamableHttpClientTransport>(options);
+  client->start(recorder.handlers());
+  client->send(initialize_request(1));
+  REQUIRE(recorder.wait_response(1).is_object());
+  client->send(request(2, "never"));
+  std::this_thread::sleep_for(50ms);  // let the POST reach the server
+  client->close();
+  CHECK(recorder.wait_closed());
+  CHECK(recorder.closes() == 1);
+}
