@@ -18,7 +18,7 @@ std::int64_t make_case(ToolFixture& fixture, const std::string& name, std::vecto
 }
 }  // namespace
 
-TEST_CASE("list_cases pages with nextPageToken; a bad token is an error payload") {
+TEST_CASE("list_cases pages with nextPageToken - a bad token is an error payload") {
   ToolFixture fixture;
   CHECK(fixture.call_json("list_cases") == Json{{"cases", Json::array()}});
   for (int i = 0; i < 55; ++i) make_case(fixture, "case " + std::to_string(i), {});
@@ -33,7 +33,7 @@ TEST_CASE("list_cases pages with nextPageToken; a bad token is an error payload"
   CHECK(bad["error"].get<std::string>().find("page token") != std::string::npos);
 }
 
-TEST_CASE("get_case_full_details: the stray-colon key, alerts and comments; errors as payloads") {
+TEST_CASE("get_case_full_details: the stray-colon key, alerts and comments - errors as payloads") {
   ToolFixture fixture;
   const auto id = make_case(fixture, "PsExec on srv01", {"srv01.acme.local", "10.0.0.5"});
   const Json posted = fixture.call_json("post_case_comment", {{"case_id", std::to_string(id)}, {"comment", "hunt: PsExec from ws07"}});
@@ -52,7 +52,7 @@ TEST_CASE("get_case_full_details: the stray-colon key, alerts and comments; erro
   CHECK(fixture.call_json("post_case_comment", {{"case_id", "999"}, {"comment", "x"}})["error"] == "case 999 not found");
 }
 
-TEST_CASE("change_case_priority updates the case; unknown case is an error payload") {
+TEST_CASE("change_case_priority updates the case - unknown case is an error payload") {
   ToolFixture fixture;
   const auto id = make_case(fixture, "c", {});
   const Json updated = fixture.call_json("change_case_priority", {{"case_id", std::to_string(id)}, {"case_priority", "PriorityCritical"}});

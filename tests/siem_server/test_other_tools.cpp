@@ -9,7 +9,7 @@
 using namespace lh::siem;
 using namespace lh::siem::test;
 
-TEST_CASE("lookup_entity: summary text for a host, an IP and a user; the upstream not-found text") {
+TEST_CASE("lookup_entity: summary text for a host, an IP and a user - the upstream not-found text") {
   ToolFixture fixture;
   const std::string host = fixture.call_text("lookup_entity", {{"entity_value", "srv01"}});
   CHECK(host.rfind("Entity Summary for srv01:\n\nPrimary Entity:\nEntity Type: ASSET (hostname)\n", 0) == 0);
@@ -33,7 +33,7 @@ TEST_CASE("lookup_entity: summary text for a host, an IP and a user; the upstrea
   CHECK(fixture.call_text("lookup_entity", {{"entity_value", "srv01"}, {"hours_back", 1}}).rfind("Entity Summary", 0) == 0);
 }
 
-TEST_CASE("get_ioc_matches: clear text without a feed; matches by whole value and by file name") {
+TEST_CASE("get_ioc_matches: clear text without a feed - matches by whole value and by file name") {
   ToolFixture fixture;
   CHECK(fixture.call_text("get_ioc_matches").rfind("No IoC feed is configured", 0) == 0);
 
@@ -70,7 +70,7 @@ TEST_CASE("IoC feed parser: errors name file and line or JSON path") {
   CHECK_THROWS_AS(load_ioc_feed("/nonexistent/feed.csv"), IocFeedError);
 }
 
-TEST_CASE("get_threat_intel: bundled notes by technique id or keyword, with sources; clear text otherwise") {
+TEST_CASE("get_threat_intel: bundled notes by technique id or keyword, with sources - clear text otherwise") {
   ToolFixture fixture;
   const std::string psexec = fixture.call_text("get_threat_intel", {{"query", "How does PsExec lateral movement look in logs?"}});
   CHECK(psexec.find("T1021.002 Remote Services: SMB/Windows Admin Shares") != std::string::npos);

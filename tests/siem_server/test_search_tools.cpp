@@ -68,7 +68,7 @@ TEST_CASE("search_udm: upstream result shape, newest first, pretty JSON text equ
   CHECK(first["udm"]["target"]["process"]["commandLine"] == "cmd.exe /c whoami");
 }
 
-TEST_CASE("search_udm: max_events caps the result and sets more_data_available; total_events is the count returned") {
+TEST_CASE("search_udm: max_events caps the result and sets more_data_available - total_events is the count returned") {
   ToolFixture fixture;
   const Json result = fixture.call_json("search_udm", with_window({{"query", "principal.hostname = /acme/"}, {"max_events", 2}}));
   CHECK(result["total_events"] == 2);
@@ -76,7 +76,7 @@ TEST_CASE("search_udm: max_events caps the result and sets more_data_available; 
   CHECK(result["more_data_available"] == true);
 }
 
-TEST_CASE("search_udm: hours_back counts back from the newest event; start/end override it") {
+TEST_CASE("search_udm: hours_back counts back from the newest event - start/end override it") {
   ToolFixture fixture;
   // Newest event 10:00:04; one hour back covers all five.
   CHECK(fixture.call_json("search_udm", {{"query", "metadata.event_type != \"EVENTTYPE_UNSPECIFIED\""}, {"hours_back", 1}})["total_events"] == 5);
@@ -172,7 +172,7 @@ TEST_CASE("get_reference_list: upstream text, entries optional, not-found messag
   CHECK(fixture.call_text("get_reference_list", {{"name", "nope"}}) == "Reference list \"nope\" was not found.");
 }
 
-TEST_CASE("search_security_events: UDM text runs as is; natural language gets a clear error pointing to search_udm") {
+TEST_CASE("search_security_events: UDM text runs as is - natural language gets a clear error pointing to search_udm") {
   ToolFixture fixture;
   const Json udm = fixture.call_json("search_security_events", {{"text", "target.port = 445"}, {"hours_back", 1}});
   CHECK(udm["udm_query"] == "target.port = 445");
