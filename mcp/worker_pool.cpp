@@ -47,6 +47,8 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
       }
       auto task = std::move(queue.front());
       queue.pop_front();
+      // Work is still waiting and nobody else is free to take it: this task may be slow, so grow.
+      if (!queue.empty() && idle == 0 && threads < max_threads && !stopping) spawn_locked();
       lock.unlock();
       try {
         task();
@@ -84,7 +86,9 @@ void WorkerPool::post(std::function<void()> task) {
   {
     std::lock_guard lock(state_->mutex);
     state_->queue.push_back(std::move(task));
-    if (state_->idle < state_->queue.size() && state_->threads < state_->max_threads) state_->spawn_locked();
+    // Threads that were woken but have not yet taken their task still count as idle; the taker
+    // grows the pool when it leaves work behind (see run()).
+    if (state_->idle == 0 && state_->threads < state_->max_threads) state_->spawn_locked();
   }
   state_->work_ready.notify_one();
 }
