@@ -82,9 +82,11 @@ IngestSample measure_store_load(const std::filesystem::path& file, unsigned thre
   siem::EventStore store;
   siem::LoadOptions options;
   options.threads = threads;
+  const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   const auto report = store.load({file}, options);
   sample.seconds = seconds_since(start);
+  sample.cpu_seconds = process_cpu_seconds() - cpu_start;
   sample.events = store.size();
   sample.store_bytes = store.memory_bytes();
   sample.peak_rss_kib = peak_rss_kib();
@@ -106,6 +108,7 @@ IngestSample measure_simdjson_parse(const std::filesystem::path& file) {
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document_stream stream;
   std::uint64_t sink = 0;
+  const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   // Batches of 4 MB: far above any single event, small enough to stay in cache.
   if (parser.iterate_many(json.data(), json.size(), std::size_t{4} << 20).get(stream)) {
@@ -120,14 +123,16 @@ IngestSample measure_simdjson_parse(const std::filesystem::path& file) {
     ++sample.events;
   }
   sample.seconds = seconds_since(start);
+  sample.cpu_seconds = process_cpu_seconds() - cpu_start;
   sample.peak_rss_kib = peak_rss_kib();
   if (sink == 0) fmt::print(stderr, "bench_event_store: simdjson touched nothing\n");
   return sample;
 }
 
 std::string to_line(const IngestSample& sample) {
-  return fmt::format("seconds={:.6f} events={} peak_rss_kib={} store_bytes={} read_seconds={:.6f}\n", sample.seconds,
-                     sample.events, sample.peak_rss_kib, sample.store_bytes, sample.read_seconds);
+  return fmt::format("seconds={:.6f} events={} peak_rss_kib={} store_bytes={} read_seconds={:.6f} cpu_seconds={:.6f}\n",
+                     sample.seconds, sample.events, sample.peak_rss_kib, sample.store_bytes, sample.read_seconds,
+                     sample.cpu_seconds);
 }
 
 std::optional<IngestSample> from_line(std::string_view line) {
@@ -145,8 +150,9 @@ std::optional<IngestSample> from_line(std::string_view line) {
     if (key == "peak_rss_kib") sample.peak_rss_kib = std::stoull(value), ++seen;
     if (key == "store_bytes") sample.store_bytes = std::stoull(value), ++seen;
     if (key == "read_seconds") sample.read_seconds = std::stod(value), ++seen;
+    if (key == "cpu_seconds") sample.cpu_seconds = std::stod(value), ++seen;
   }
-  if (seen != 5) return std::nullopt;
+  if (seen != 6) return std::nullopt;
   return sample;
 }
 

@@ -15,6 +15,7 @@ struct IngestSample {
   std::uint64_t peak_rss_kib = 0;  // VmHWM of the measuring process after the work
   std::uint64_t store_bytes = 0;  // EventStore::memory_bytes(); 0 for simdjson
   double read_seconds = 0;        // simdjson only: reading the file into memory (not in `seconds`)
+  double cpu_seconds = 0;         // user + system CPU of the timed part, all threads
 };
 
 IngestSample measure_store_load(const std::filesystem::path& file, unsigned threads);

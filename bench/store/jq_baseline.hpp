@@ -10,6 +10,7 @@ namespace lh::bench {
 
 struct JqCount {
   double seconds = 0;
+  double cpu_seconds = 0;   // jq's own user + system time
   std::uint64_t count = 0;  // output lines = selected events
   bool ok = false;          // jq exited with 0
 };

@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +49,19 @@ struct FileDescriptor {
 
 }  // namespace
 
+namespace {
+double cpu_of(const rusage& usage) {
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+}  // namespace
+
+double process_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return cpu_of(usage);
+}
+
 std::uint64_t peak_rss_kib() {
   const std::string value = field_of("/proc/self/status", "VmHWM");  // "123456 kB"
   return value.empty() ? 0 : std::stoull(value);
@@ -75,7 +89,7 @@ std::string utc_now_text() {
   return fmt::format("{:%Y-%m-%d %H:%M} UTC", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
-int run_process(const std::vector<std::string>& argv, const std::function<void(std::string_view)>& on_output) {
+ProcessOutcome run_process(const std::vector<std::string>& argv, const std::function<void(std::string_view)>& on_output) {
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
   FileDescriptor read_end(pipe_fds[0]);
@@ -102,9 +116,13 @@ int run_process(const std::vector<std::string>& argv, const std::function<void(s
     on_output(std::string_view(buffer, static_cast<std::size_t>(got)));
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  rusage usage{};
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ProcessOutcome outcome;
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  outcome.cpu_seconds = cpu_of(usage);
+  return outcome;
 }
 
 }  // namespace lh::bench

@@ -9,6 +9,9 @@
 
 namespace lh::bench {
 
+// CPU time (user + system) this process has used so far, all threads included, in seconds.
+double process_cpu_seconds();
+
 // This process's peak resident set (VmHWM in /proc/self/status), in KiB; 0 when unavailable.
 std::uint64_t peak_rss_kib();
 
@@ -22,10 +25,14 @@ MachineInfo machine_info();
 std::string current_load_average();
 std::string utc_now_text();  // "2026-11-28 01:50 UTC"
 
+struct ProcessOutcome {
+  int exit_code = -1;        // -1 when a signal ended it
+  double cpu_seconds = 0;    // the child's user + system time (wait4)
+};
+
 // Runs argv[0] (looked up in PATH) with argv, passing every chunk of its stdout to `on_output`, and waits.
-// Returns the exit code (-1 when a signal ended it); its stderr is inherited. Throws std::runtime_error when
-// the program cannot be started.
-int run_process(const std::vector<std::string>& argv,
+// Its stderr is inherited. Throws std::runtime_error when the program cannot be started.
+ProcessOutcome run_process(const std::vector<std::string>& argv,
                            const std::function<void(std::string_view)>& on_output);
 
 }  // namespace lh::bench

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench/store/process_tools.hpp"
+
 namespace lh::bench {
 namespace {
 
@@ -53,6 +55,7 @@ void SqliteEvents::exec(const char* sql) {
 SqliteCount SqliteEvents::load(const std::filesystem::path& jsonl) {
   std::unique_ptr<std::FILE, FileCloser> in(std::fopen(jsonl.c_str(), "rb"));
   if (!in) throw std::runtime_error(fmt::format("sqlite load: cannot open '{}'", jsonl.string()));
+  const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   exec("BEGIN");
   sqlite3_stmt* raw = nullptr;
@@ -78,6 +81,7 @@ SqliteCount SqliteEvents::load(const std::filesystem::path& jsonl) {
   std::free(line);
   exec("COMMIT");
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.cpu_seconds = process_cpu_seconds() - cpu_start;
   return result;
 }
 
@@ -89,12 +93,14 @@ SqliteCount SqliteEvents::count_where(std::string_view where) {
   }
   Statement query(raw);
   SqliteCount result;
+  const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   if (sqlite3_step(query.get()) != SQLITE_ROW) {
     throw std::runtime_error(fmt::format("sqlite: '{}': {}", sql, sqlite3_errmsg(db_)));
   }
   result.count = static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 0));
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.cpu_seconds = process_cpu_seconds() - cpu_start;
   return result;
 }
 

@@ -12,6 +12,7 @@ namespace lh::bench {
 
 struct SqliteCount {
   double seconds = 0;
+  double cpu_seconds = 0;
   std::uint64_t count = 0;
 };
 
