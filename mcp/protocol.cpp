@@ -629,6 +629,9 @@ Json Protocol::request(std::string_view method, Json params, const RequestOption
     Json result;
     std::optional<McpError> error;
   };
+  if (options.cancel.stop_requested()) {
+    throw McpError(error_code::request_cancelled, fmt::format("Request cancelled before it was sent: {}", method));
+  }
   auto waiter = std::make_shared<Waiter>();
   const Json id = core_->start_request(method, std::move(params), options, [waiter](Json* result, McpError* error) {
     {

@@ -316,3 +316,50 @@ TEST_CASE("concurrent calls from many threads share one client") {
   CHECK(correct.load() == 800);
   CHECK(linked.client->connection_count() == 1);
 }
+
+TEST_CASE("sampling from inside a tool; the tool sees the request id and client info") {
+  mcp::Server server;
+  server.add_tool({.name = "summarize",
+                   .description = "",
+                   .handler = [](const Json&, mcp::ToolContext& context) {
+                     CHECK(context.request_id().is_number_integer());
+                     CHECK(context.client_info().name == "hunt-client");
+                     CHECK(context.protocol_version() == "2025-11-25");
+                     CHECK(context.client_capabilities().contains("sampling"));
+                     Json reply = context.request(
+                         "sampling/createMessage",
+                         {{"messages", Json::array({{{"role", "user"},
+                                                     {"content", mcp::text_content("Summarize: 3 PsExec hops")}}})},
+                          {"maxTokens", 50}});
+                     return mcp::ToolResult::text(reply["content"]["text"].get<std::string>());
+                   }});
+  mcp::ClientOptions options;
+  options.info = {.name = "hunt-client", .version = "2.0"};
+  LinkedClient linked(server, options);
+  linked.client->set_request_handler("sampling/createMessage", [](const Json& params, mcp::RequestContext&) {
+    const std::string prompt = params["messages"][0]["content"]["text"];
+    return Json{{"role", "assistant"},
+                {"content", mcp::text_content("summary of [" + prompt + "]")},
+                {"model", "test-model"}};
+  });
+  CHECK(linked.client->call_tool("summarize").joined_text() == "summary of [Summarize: 3 PsExec hops]");
+}
+
+TEST_CASE("a call whose stop_token is already requested is not sent") {
+  mcp::Server server;
+  std::atomic<int> calls{0};
+  server.add_tool({.name = "count",
+                   .description = "",
+                   .handler = [&](const Json&, mcp::ToolContext&) {
+                     ++calls;
+                     return mcp::ToolResult::text("x");
+                   }});
+  LinkedClient linked(server);
+  std::stop_source stop;
+  stop.request_stop();
+  mcp::CallOptions call;
+  call.cancel = stop.get_token();
+  CHECK_THROWS_AS(linked.client->call_tool("count", Json::object(), call), mcp::McpError);
+  linked.client->call_tool("count");
+  CHECK(calls.load() == 1);
+}
