@@ -88,6 +88,11 @@ int serve_http(lh::mcp::Server& server, const HttpAddress& address) {
         return server.connect(std::move(transport));
       });
   http.start();
+  if (address.host != "127.0.0.1" && address.host != "localhost" && address.host != "::1") {
+    std::cerr << "secops-local: warning: " << address.host
+              << " is not a loopback address; the server has no authentication, so anyone who can reach it can "
+                 "read the logs and write cases\n";
+  }
   std::cerr << "secops-local: listening on " << http.url() << std::endl;
   while (!termination_requested(1000)) {
   }

@@ -81,6 +81,9 @@ struct EntityMatcher {
   bool is_ip = false;
   bool is_hash = false;
   bool has_dot = false;
+  // How host fields matched: the value itself (or its short form) versus only as a parent domain.
+  mutable std::size_t host_hits = 0;
+  mutable std::size_t domain_hits = 0;
 
   explicit EntityMatcher(std::string v) : value(std::move(v)) {
     is_ip = udm::parse_ip(value).has_value();
@@ -103,14 +106,21 @@ struct EntityMatcher {
         return is_hash && iequals(text, value) ? std::optional(kind) : std::nullopt;
       case FieldKind::host: {
         if (is_ip || is_hash || text.empty()) return std::nullopt;
-        if (iequals(text, value)) return kind;
+        const auto as_host = [&] {
+          ++host_hits;
+          return std::optional(kind);
+        };
+        if (iequals(text, value)) return as_host();
         // Short name against FQDN, either way round; a domain matches its sub-domains.
         const auto dot = text.find('.');
-        if (!has_dot && dot != std::string_view::npos && iequals(text.substr(0, dot), value)) return kind;
+        if (!has_dot && dot != std::string_view::npos && iequals(text.substr(0, dot), value)) return as_host();
         const auto own_dot = value.find('.');
-        if (has_dot && dot == std::string_view::npos && iequals(std::string_view(value).substr(0, own_dot), text)) return kind;
+        if (has_dot && dot == std::string_view::npos && iequals(std::string_view(value).substr(0, own_dot), text)) {
+          return as_host();
+        }
         if (has_dot && text.size() > value.size() + 1 && text[text.size() - value.size() - 1] == '.' &&
             iequals(text.substr(text.size() - value.size()), value)) {
+          ++domain_hits;
           return kind;
         }
         return std::nullopt;
@@ -135,9 +145,7 @@ std::string entity_type_label(FieldKind kind, const EntityMatcher& matcher) {
   if (matcher.is_ip) return "IP_ADDRESS (IP address)";
   if (matcher.is_hash) return "FILE (hash)";
   switch (kind) {
-    case FieldKind::host: return matcher.has_dot && matcher.value.find_first_of("0123456789") == std::string::npos
-                                     ? "ASSET (hostname or domain)"
-                                     : "ASSET (hostname)";
+    case FieldKind::host: return matcher.host_hits == 0 ? "DOMAIN_NAME (domain)" : "ASSET (hostname)";
     case FieldKind::user: return "USER (user)";
     default: return matcher.has_dot ? "DOMAIN_NAME (domain)" : "UNKNOWN";
   }

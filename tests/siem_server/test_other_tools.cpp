@@ -123,3 +123,13 @@ TEST_CASE("get_security_alerts: empty text, then alerts from the case store, sta
   // lookup_entity reports the alert that names the host.
   CHECK(fixture.call_text("lookup_entity", {{"entity_value", "10.0.0.5"}}).find("Associated Alerts") == std::string::npos);
 }
+
+TEST_CASE("lookup_entity: a parent domain is a DOMAIN_NAME covering its hosts") {
+  ToolFixture fixture;
+  const std::string domain = fixture.call_text("lookup_entity", {{"entity_value", "acme.local"}});
+  CHECK(domain.find("Entity Type: DOMAIN_NAME (domain)\n") != std::string::npos);
+  CHECK(domain.find("Total Events: 5\n") != std::string::npos);
+  const std::string fqdn = fixture.call_text("lookup_entity", {{"entity_value", "WS07.ACME.LOCAL"}});
+  CHECK(fqdn.find("Entity Type: ASSET (hostname)\n") != std::string::npos);
+  CHECK(fqdn.find("Total Events: 1\n") != std::string::npos);
+}
