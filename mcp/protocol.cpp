@@ -8,6 +8,7 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -36,6 +37,9 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
     std::optional<Clock::time_point> hard_deadline;
     std::chrono::milliseconds timeout{};
     bool reset_on_progress = false;
+    // Between registration and the end of the send: a close in that window is settled by the
+    // sender, which alone knows whether the request left.
+    bool sending = true;
     std::optional<Json> related;
   };
 
@@ -413,13 +417,27 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
     }
     if (wake_timer) timer_wake.notify_all();
     SendOptions send_options{request_options.related_request_id};
-    if (!send(make_request(id, method, std::move(params)), send_options)) {
-      if (auto failed = take_pending(id)) {
-        McpError error(error_code::connection_closed,
-                       fmt::format("Connection closed: cannot send {} request", failed->method),
-                       Json{{"sent", false}});
-        failed->done(nullptr, &error);
+    const bool sent = send(make_request(id, method, std::move(params)), send_options);
+    std::optional<Pending> failed;
+    {
+      std::lock_guard lock(out_mutex);
+      if (auto it = pending.find(id); it != pending.end()) {
+        it->second.sending = false;
+        if (!sent || closed.load(std::memory_order_acquire)) {
+          failed = std::move(it->second);
+          deadlines.erase({failed->deadline, id});
+          pending.erase(it);
+        }
       }
+    }
+    if (failed) {
+      McpError error = sent ? McpError(error_code::connection_closed,
+                                       fmt::format("Connection closed: no response to {} request (id {})",
+                                                   failed->method, id))
+                            : McpError(error_code::connection_closed,
+                                       fmt::format("Connection closed: cannot send {} request", failed->method),
+                                       Json{{"sent", false}});
+      failed->done(nullptr, &error);
     }
     return id;
   }
@@ -463,11 +481,18 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   void on_transport_closed() {
     closed.store(true, std::memory_order_release);
     if (close_done.exchange(true)) return;
-    std::unordered_map<std::int64_t, Pending> failed;
+    std::vector<std::pair<std::int64_t, Pending>> failed;
     {
       std::lock_guard lock(out_mutex);
-      failed.swap(pending);
-      deadlines.clear();
+      for (auto it = pending.begin(); it != pending.end();) {
+        if (it->second.sending) {
+          ++it;  // its sender settles it (see Pending::sending)
+          continue;
+        }
+        deadlines.erase({it->second.deadline, it->first});
+        failed.emplace_back(it->first, std::move(it->second));
+        it = pending.erase(it);
+      }
     }
     for (auto& [id, entry] : failed) {
       McpError error(error_code::connection_closed,
