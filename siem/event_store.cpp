@@ -749,6 +749,12 @@ SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range
   udm::IndexHints hints = query.hints();
   const Data& d = *data_;
   for (const auto& condition : necessary_conditions(query.ast(), lists)) {
+    // An exact string no event holds anywhere in the store cannot match.
+    if (condition.op == udm::CompareOp::Eq && condition.kind == udm::LiteralKind::String && !condition.nocase &&
+        d.field_types[condition.field] == udm::ValueType::String && !condition.text.empty() &&
+        !StringPool::qualifies_as_composite(condition.text) && !d.pool.find(condition.text)) {
+      return SearchResult{};
+    }
     const int slot = string_index_slot(condition.field);
     if (slot < 0) continue;
     const auto& map = d.by_string[static_cast<std::size_t>(slot)];

@@ -51,14 +51,19 @@ void StringPool::grow() {
   }
 }
 
+bool StringPool::qualifies_as_composite(std::string_view text) {
+  if (text.size() < kCompositeMinBytes) return false;
+  std::size_t lines = 0;
+  for (std::size_t pos = text.find('\n'); pos != std::string_view::npos && lines < kCompositeMinLines;
+       pos = text.find('\n', pos + 1)) {
+    ++lines;
+  }
+  return lines >= kCompositeMinLines;
+}
+
 StringPool::Id StringPool::intern(std::string_view text, bool allow_composite) {
   if (allow_composite && text.size() >= kCompositeMinBytes) {
-    std::size_t lines = 0;
-    for (std::size_t pos = text.find('\n'); pos != std::string_view::npos && lines < kCompositeMinLines;
-         pos = text.find('\n', pos + 1)) {
-      ++lines;
-    }
-    if (lines >= kCompositeMinLines) {
+    if (qualifies_as_composite(text)) {
       std::vector<Id> ids;
       std::size_t start = 0;
       while (start < text.size()) {

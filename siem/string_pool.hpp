@@ -30,6 +30,8 @@ class StringPool {
   // Id of a plain `text` when already interned (composites are never found).
   [[nodiscard]] std::optional<Id> find(std::string_view text) const;
   [[nodiscard]] static bool is_composite(Id id) { return (id & kCompositeBit) != 0; }
+  // Whether intern(text) stores `text` as a composite (then find(text) cannot see it).
+  [[nodiscard]] static bool qualifies_as_composite(std::string_view text);
   // Plain ids only.
   [[nodiscard]] std::string_view get(Id id) const { return views_[id]; }
   // Any id.

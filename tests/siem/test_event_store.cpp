@@ -5,6 +5,7 @@
 #include "siem/event_store.hpp"
 #include "siem/time_parse.hpp"
 #include "udm/query_parser.hpp"
+#include "udm/quote.hpp"
 #include "tests/siem/helpers.hpp"
 
 using namespace lh;
@@ -151,6 +152,11 @@ TEST_CASE("long multi-line texts survive the line-interned storage") {
   SearchRequest request;
   request.query = R"(metadata.description = /value 19\r\nno newline/)";
   CHECK(store.search_udm(request)["total_events"] == 2);
+  // Exact comparison with the whole text (stored as lines) still matches.
+  request.query = "metadata.description = " + udm::quote_string(message);
+  CHECK(store.search_udm(request)["total_events"] == 2);
+  request.query = R"(additional.fields["TaskContent"] = "not stored anywhere")";
+  CHECK(store.search_udm(request)["total_events"] == 0);
 }
 
 TEST_CASE("search_udm: the tool's result and error shapes") {
