@@ -445,8 +445,11 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   void cancel_outgoing(std::int64_t id, const std::string& reason, int code, std::string text) {
     auto entry = take_pending(id);
     if (!entry) return;
-    send(make_notification("notifications/cancelled", Json{{"requestId", id}, {"reason", reason}}),
-         SendOptions{entry->related});
+    // The spec forbids cancelling initialize; the caller just stops waiting for it.
+    if (entry->method != "initialize") {
+      send(make_notification("notifications/cancelled", Json{{"requestId", id}, {"reason", reason}}),
+           SendOptions{entry->related});
+    }
     McpError error(code, std::move(text));
     entry->done(nullptr, &error);
   }
