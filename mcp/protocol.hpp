@@ -143,7 +143,8 @@ class Protocol {
   void connect(std::shared_ptr<Transport> transport);
 
   // Sends a request and waits for its result. Throws McpError: the peer's error, or
-  // request_timeout / request_cancelled / connection_closed.
+  // request_timeout / request_cancelled / connection_closed. A connection_closed error whose data
+  // is {"sent": false} means the request never left, so it is safe to send again elsewhere.
   Json request(std::string_view method, Json params = nullptr, const RequestOptions& options = {});
 
   // Sends a request; `done` is called exactly once with the result or the error (on the transport's
