@@ -571,6 +571,12 @@ TimeRange EventStore::time_range(double hours_back, std::optional<std::int64_t> 
 
 SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
                                 std::size_t max_events, const std::vector<FieldRequirement>& required) const {
+  return search_impl(predicate, hints, range, max_events, required, {});
+}
+
+SearchResult EventStore::search_impl(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
+                                     std::size_t max_events, const std::vector<FieldRequirement>& required,
+                                     const std::vector<ExactValue>& exact) const {
   const Data& d = *data_;
   SearchResult result;
   // The presence mask every candidate must cover.
@@ -586,11 +592,49 @@ SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHint
     const std::size_t bit = key->second % (Data::kKeyMaskWords * 64);
     need[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
   }
+  // Necessary exact values, resolved to stored form: (field, key id or any, value).
+  struct StoredExact {
+    udm::FieldId field;
+    bool any_key;
+    std::uint16_t key;
+    std::uint32_t value;
+  };
+  std::vector<StoredExact> stored_exact;
+  for (const auto& value : exact) {
+    StoredExact out{value.field, value.key.empty(), kNoKey, 0};
+    if (!value.key.empty()) {
+      const auto pool_id = d.pool.find(value.key);
+      const auto key = pool_id ? d.key_ids.find(*pool_id) : d.key_ids.end();
+      if (key == d.key_ids.end()) return result;
+      out.key = key->second;
+    }
+    if (value.is_string) {
+      const auto id = d.pool.find(value.text);
+      if (!id) return result;  // the string occurs nowhere
+      out.value = *id;
+    } else {
+      out.value = static_cast<std::uint32_t>(static_cast<std::int32_t>(value.number));
+    }
+    stored_exact.push_back(out);
+  }
   auto has_required = [&](std::uint32_t index) {
-    if (!need_any) return true;
-    const std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
-    for (std::size_t w = 0; w < d.mask_stride; ++w) {
-      if ((mask[w] & need[w]) != need[w]) return false;
+    if (need_any) {
+      const std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
+      for (std::size_t w = 0; w < d.mask_stride; ++w) {
+        if ((mask[w] & need[w]) != need[w]) return false;
+      }
+    }
+    if (stored_exact.empty()) return true;
+    const auto& record = d.events[index];
+    const Entry* begin = d.entries.at(record.first);
+    const Entry* end = begin + record.count;
+    for (const auto& wanted : stored_exact) {
+      bool found = false;
+      for (const Entry* e = begin; e != end && !found; ++e) {
+        found = e->field == wanted.field && e->value == wanted.value && e->key != kBigInteger &&
+                (wanted.any_key || e->key == wanted.key);
+      }
+      if (!found) return false;
     }
     return true;
   };
@@ -748,7 +792,20 @@ SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range
   // and product event types then use the index too.
   udm::IndexHints hints = query.hints();
   const Data& d = *data_;
+  std::vector<ExactValue> exact;
   for (const auto& condition : necessary_conditions(query.ast(), lists)) {
+    // Exact equalities are checked on the stored ids before the predicate runs.
+    if (condition.op == udm::CompareOp::Eq && !condition.nocase) {
+      const auto type = d.field_types[condition.field];
+      const bool map = udm::field_info(condition.field).is_map;
+      if (condition.kind == udm::LiteralKind::String && type == udm::ValueType::String && !condition.text.empty() &&
+          !StringPool::qualifies_as_composite(condition.text)) {
+        exact.push_back(ExactValue{condition.field, map ? condition.key : std::string(), true, condition.text, 0});
+      } else if (condition.kind == udm::LiteralKind::Integer && type == udm::ValueType::Integer && !map &&
+                 condition.number >= INT32_MIN && condition.number <= INT32_MAX && condition.number != 0) {
+        exact.push_back(ExactValue{condition.field, std::string(), false, std::string(), condition.number});
+      }
+    }
     // An exact string no event holds anywhere in the store cannot match.
     if (condition.op == udm::CompareOp::Eq && condition.kind == udm::LiteralKind::String && !condition.nocase &&
         d.field_types[condition.field] == udm::ValueType::String && !condition.text.empty() &&
@@ -781,8 +838,8 @@ SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range
     }
     hints.pins.push_back(std::move(pin));  // no alternatives: nothing can match
   }
-  return search([&query](const udm::EventView& event) { return query.matches(event); }, hints, range, max_events,
-                required_fields(query.ast(), lists));
+  return search_impl([&query](const udm::EventView& event) { return query.matches(event); }, hints, range,
+                     max_events, required_fields(query.ast(), lists), exact);
 }
 
 nlohmann::json EventStore::search_udm(const SearchRequest& request, const udm::ReferenceListLookup& lists) const {

@@ -117,6 +117,18 @@ class EventStore {
   struct Data;  // defined in event_store.cpp only
 
  private:
+  // A value a matching event must hold exactly (from a necessary `field = literal` condition).
+  struct ExactValue {
+    udm::FieldId field = 0;
+    std::string key;  // map fields
+    bool is_string = true;
+    std::string text;
+    std::int64_t number = 0;
+  };
+  SearchResult search_impl(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
+                           std::size_t max_events, const std::vector<FieldRequirement>& required,
+                           const std::vector<ExactValue>& exact) const;
+
   static constexpr std::uint32_t kParallelScanMin = 65536;
   static constexpr std::size_t kMaxDictionaryPin = 200000;  // distinct values tested per condition
   static constexpr std::uint32_t kScanSegment = 262144;
