@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 #include <re2/re2.h>
 
@@ -26,19 +27,26 @@ const std::vector<CompiledPattern>& compiled_table() {
   return table;
 }
 
-void replace_all(std::string& text, std::string_view from, std::string_view to) {
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-}
-
+// One left-to-right pass, so "&amp;gt;" becomes "&gt;" (decoded once), as a browser would.
 std::string unescape_html(std::string_view in) {
-  std::string out(in);
-  replace_all(out, "&gt;", ">");
-  replace_all(out, "&lt;", "<");
-  replace_all(out, "&quot;", "\"");
-  replace_all(out, "&#39;", "'");
-  replace_all(out, "&amp;", "&");
+  static constexpr std::pair<std::string_view, char> kEntities[] = {
+      {"&gt;", '>'}, {"&lt;", '<'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&amp;", '&'}};
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size();) {
+    bool replaced = false;
+    if (in[i] == '&') {
+      for (const auto& [entity, character] : kEntities) {
+        if (in.substr(i, entity.size()) == entity) {
+          out += character;
+          i += entity.size();
+          replaced = true;
+          break;
+        }
+      }
+    }
+    if (!replaced) out += in[i++];
+  }
   return out;
 }
 

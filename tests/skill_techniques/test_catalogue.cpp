@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -85,6 +86,11 @@ TEST_CASE("every catalogue query parses as UDM") {
       CHECK_NOTHROW(lh::udm::parse_query(q.udm));
       CHECK_FALSE(q.event_ids.empty());
       CHECK(q.udm.find("CONTAINS") == std::string::npos);
+      // Event ids the query names itself are among those it declares.
+      static const std::regex named_id(R"re(metadata\.product_event_type = "(\d+)")re");
+      for (auto it = std::sregex_iterator(q.udm.begin(), q.udm.end(), named_id); it != std::sregex_iterator(); ++it) {
+        CHECK(std::find(q.event_ids.begin(), q.event_ids.end(), (*it)[1].str()) != q.event_ids.end());
+      }
       ++count;
     }
   }

@@ -3,6 +3,7 @@
 // (a query that hits thousands of background events is visible at a glance).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -77,6 +78,23 @@ TEST_CASE("each recorded attack is found by its headline technique queries") {
     for (const auto& [id, text] : query_text) {
       const std::size_t n = hits(store, text);
       if (n > 0) std::cout << fmt::format("  {:>5}  {}\n", n, id);
+    }
+    // Every hit is one of the event ids its query declares, and the strong queries stay quiet on the
+    // background activity that makes up most of each recording.
+    for (const auto& t : cat.techniques) {
+      for (const auto& q : t.queries) {
+        const auto found = store.search(lh::udm::compile_query(q.udm), lh::siem::TimeRange{}, lh::siem::EventStore::kMaxEvents);
+        for (const auto index : found.events) {
+          const auto event = store.view(index);
+          const std::string product_event_type(event->first_string(lh::udm::fields::product_event_type));
+          INFO(dataset.zip << ": " << q.id << " hit event " << product_event_type);
+          CHECK(std::find(q.event_ids.begin(), q.event_ids.end(), product_event_type) != q.event_ids.end());
+        }
+        if (q.severity >= Severity::high && q.confidence >= Confidence::medium) {
+          INFO(dataset.zip << ": " << q.id);
+          CHECK(found.events.size() <= 20);
+        }
+      }
     }
     for (const auto& id : dataset.headline_queries) {
       INFO(dataset.zip << ": " << id);
