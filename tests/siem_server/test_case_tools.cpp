@@ -1,6 +1,10 @@
 // secops-soar-mcp case tools and persistence of the case store across a restart.
 #include <doctest/doctest.h>
 
+#include <thread>
+
+#include <fmt/format.h>
+
 #include "tests/siem_server/fixture.hpp"
 
 using namespace lh::siem;
@@ -21,6 +25,9 @@ std::int64_t make_case(ToolFixture& fixture, const std::string& name, std::vecto
 TEST_CASE("list_cases pages with nextPageToken - a bad token is an error payload") {
   ToolFixture fixture;
   CHECK(fixture.call_json("list_cases") == Json{{"cases", Json::array()}});
+  // secops-soar-mcp's tools have no tenant arguments; given anyway, they are ignored like any extra argument.
+  CHECK(fixture.call_json("list_cases", {{"project_id", "p"}, {"customer_id", "c"}, {"region", "us"}}) ==
+        Json{{"cases", Json::array()}});
   for (int i = 0; i < 55; ++i) make_case(fixture, "case " + std::to_string(i), {});
   const Json first = fixture.call_json("list_cases");
   CHECK(first["cases"].size() == 50);
@@ -101,4 +108,26 @@ TEST_CASE("cases, comments, priorities and reference lists survive a restart of 
   const Json hits = restarted.call_json(
       "search_udm", {{"query", "target.user.userid in %known_admins"}, {"start_time", "2020-01-01T00:00:00Z"}});
   CHECK(hits["total_events"] == 1);
+}
+
+TEST_CASE("concurrent tool calls share the case store safely") {
+  ToolFixture fixture;
+  const auto id = std::to_string(make_case(fixture, "busy", {"srv01.acme.local"}));
+  constexpr int kThreads = 6, kCalls = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        const auto comment = fixture.client->call_tool("post_case_comment", {{"case_id", id}, {"comment", fmt::format("{}-{}", t, i)}});
+        const auto search = fixture.client->call_tool("search_udm", {{"query", "principal.hostname in %hosts"},
+                                                                     {"start_time", "2020-01-01T00:00:00Z"}});
+        if (comment.is_error || search.is_error) ++failures;
+      }
+    });
+  }
+  fixture.call_text("create_reference_list", {{"name", "hosts"}, {"description", "d"}, {"entries", {"srv01.acme.local"}}});
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
+  CHECK(fixture.call_json("get_case_full_details", {{"case_id", id}})["case_comments"].size() == kThreads * kCalls);
 }
