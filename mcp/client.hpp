@@ -3,7 +3,8 @@
 // initializes again, with a bounded number of attempts and exponential backoff. Calls that were in
 // flight when the connection died fail with McpError(connection_closed); they are not retried,
 // because a tool call need not be idempotent. A call that provably never left (the connection was
-// found dead while sending) is sent once more on the new connection. Thread-safe: any number of concurrent calls.
+// found dead while sending) is sent once more on the new connection.
+// Thread-safe: any number of concurrent calls.
 #pragma once
 
 #include <chrono>
