@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -156,6 +157,41 @@ const std::vector<Example>& examples() {
       {"rdp_logon", {{"metadata.event_type", "USER_LOGIN"}, {"metadata.product_event_type", "4624"}, {"extensions.auth.mechanism", "NETWORK"}}, false},
       {"rdp_inbound", inbound(R"(C:\Windows\System32\svchost.exe)", "3389"), true},
       {"rdp_client", launch(R"(C:\Windows\explorer.exe)", R"(C:\Windows\System32\mstsc.exe)", R"(mstsc.exe /v:WORKSTATION6)"), true},
+      {"psexec_service_binary", launch(kServices, R"(C:\Windows\renamed.exe)", "renamed.exe"), false},
+      {"psexec_service_binary", launch(kServices, R"(C:\Windows\PSEXESVC.exe)", R"(C:\Windows\PSEXESVC.exe)"), true},
+      {"psexec_binary_drop",
+       {{"metadata.event_type", "FILE_CREATION"}, {"metadata.product_event_type", "11"}, {"principal.process.file.full_path", "System"},
+        {"target.file.full_path", R"(C:\Windows\PSEXESVC.exe)"}},
+       true},
+      {"wmi_prvse_shell_child", launch(kWmiPrvSE, R"(C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe)", "powershell -nop"), true},
+      {"wmi_inbound_dynamic_rpc", inbound(R"(C:\Windows\System32\svchost.exe)", "49666"), true},
+      {"scmr_endpoint_mapper", inbound(R"(C:\Windows\System32\svchost.exe)", "135"), true},
+      {"winrm_host_start", launch(R"(C:\Windows\System32\svchost.exe)", R"(C:\Windows\System32\wsmprovhost.exe)", "wsmprovhost.exe -Embedding"), true},
+      {"winrm_outbound_client",
+       {{"metadata.event_type", "NETWORK_CONNECTION"}, {"metadata.product_event_type", "3"}, {"principal.process.file.full_path", R"(C:\Users\x\GruntHTTP.exe)"},
+        {"target.port", "5985"}, {"network.direction", "OUTBOUND"}},
+       true},
+      {"winrm_outbound_client", inbound("System", "5985"), false},
+      {"winrm_operational", {{"metadata.product_event_type", "91"}, {"metadata.product_name", "Microsoft-Windows-WinRM"}}, true},
+      {"winrm_operational", {{"metadata.product_event_type", "91"}, {"metadata.product_name", "Microsoft-Windows-Kernel-Power"}}, false},
+      {"powershell_wmi_scriptblock",
+       {{"metadata.product_event_type", "4104"}, {"target.process.command_line", "Invoke-CimMethod -ComputerName WS6 -ClassName Win32_Process -MethodName Create"}},
+       true},
+      {"dcom_office_shell_child", launch(R"(C:\Program Files\Microsoft Office\root\Office16\EXCEL.EXE)", kCmd, "cmd /c calc"), true},
+      {"dcom_office_inbound_high_port", inbound(R"(C:\Windows\System32\mshta.exe)", "51000"), true},
+      {"task_created_remotely",
+       {{"metadata.event_type", "SCHEDULED_TASK_CREATION"}, {"metadata.product_event_type", "4698"}, {"additional.fields[\"ClientProcessId\"]", "0"}}, true},
+      {"task_created_remotely",
+       {{"metadata.event_type", "SCHEDULED_TASK_CREATION"}, {"metadata.product_event_type", "4698"}, {"additional.fields[\"ClientProcessId\"]", "4242"}}, false},
+      {"task_created", {{"metadata.event_type", "SCHEDULED_TASK_MODIFICATION"}, {"metadata.product_event_type", "4702"}}, true},
+      {"task_scheduler_operational", {{"metadata.product_event_type", "106"}, {"metadata.product_name", "Microsoft-Windows-TaskScheduler"}}, true},
+      {"system_wrote_executable",
+       {{"metadata.event_type", "FILE_CREATION"}, {"metadata.product_event_type", "11"}, {"principal.process.file.full_path", "System"},
+        {"target.file.full_path", R"(C:\ProgramData\GruntHTTP.exe)"}},
+       true},
+      {"smbexec_service_process", launch(kServices, kCmd, R"(C:\Windows\system32\cmd.exe /Q /c echo cd ^> \\127.0.0.1\C$\__output 2^>^&1 > C:\Windows\TEMP\execute.bat)"), true},
+      {"smbexec_service_process", launch(kServices, kCmd, R"(cmd.exe /c whoami)"), false},
+      {"rdp_corets", {{"metadata.product_event_type", "131"}, {"metadata.product_name", "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS"}}, true},
   };
   return list;
 }
@@ -170,5 +206,18 @@ TEST_CASE("catalogue queries on events built from the documented indicators") {
     INFO(example.query_id << (example.expected ? " should match" : " should not match") << "\n  query: " << text << "\n  event: "
                           << event.to_json().dump());
     CHECK(query.matches(event) == example.expected);
+  }
+}
+
+TEST_CASE("every catalogue query has a matching example") {
+  std::set<std::string> matched;
+  for (const auto& example : examples()) {
+    if (example.expected) matched.insert(example.query_id);
+  }
+  for (const auto& t : catalogue().techniques) {
+    for (const auto& q : t.queries) {
+      INFO(q.id);
+      CHECK(matched.count(q.id) == 1);
+    }
   }
 }
