@@ -50,7 +50,7 @@ TEST_CASE("an empty selection builds every catalogue query") {
   CHECK(ids.size() == expected);
 }
 
-TEST_CASE("a selection builds only those techniques, in catalogue order, once") {
+TEST_CASE("a selection builds only those techniques in catalogue order and once") {
   const auto built = build_queries({"winrm", "psexec", "winrm"});
   REQUIRE_FALSE(built.empty());
   CHECK(built.front().technique_id == "psexec");

@@ -108,7 +108,7 @@ TEST_CASE("the catalogue has the issue's technique list") {
   CHECK(covered == std::set<std::string>(expected.begin(), expected.end()));
 }
 
-TEST_CASE("every row of lateral-movement.md's indicator table is covered, with its event ids") {
+TEST_CASE("every row of the lateral-movement.md indicator table is covered with its event ids") {
   const std::filesystem::path md = LH_LATERAL_MOVEMENT_MD;
   if (!std::filesystem::exists(md)) {
     MESSAGE("SKIPPED: " << md.string() << " not found (shared/ is not beside the repository)");
@@ -177,7 +177,7 @@ TEST_CASE("port profiles") {
   CHECK(cat.find("dcom_excel_mshta")->port_profile.matches(60000, "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE"));
 }
 
-TEST_CASE("anchor parents, pipes and service names are present where the spec names them") {
+TEST_CASE("anchor parents and pipe and service-name patterns are present where the spec names them") {
   const Catalogue& cat = catalogue();
   CHECK(cat.find("psexec")->anchor_parents == std::vector<std::string>{"services.exe"});
   CHECK(cat.find("wmi")->anchor_parents == std::vector<std::string>{"wmiprvse.exe"});

@@ -109,7 +109,7 @@ TEST_CASE("every builder parameter keeps the query's shape against hostile value
   check_slot("host_condition", [](const std::string& v) { return host_condition(v); });
 }
 
-TEST_CASE("a parent regex reaches RE2 unchanged, slashes included") {
+TEST_CASE("a parent regex reaches RE2 unchanged including its slashes") {
   for (const std::string regex : {R"(\\services\.exe$)", R"(a/ OR principal.hostname = /b)", R"(^c:\\windows\\(system32|syswow64)\\wbem/x)",
                                   R"(x\/y)"}) {
     INFO(regex);
