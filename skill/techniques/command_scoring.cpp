@@ -27,8 +27,19 @@ const std::vector<CompiledPattern>& compiled_table() {
   return table;
 }
 
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
 // One left-to-right pass, so "&amp;gt;" becomes "&gt;" (decoded once), as a browser would.
-std::string unescape_html(std::string_view in) {
+std::string decode_html_entities(std::string_view in) {
   static constexpr std::pair<std::string_view, char> kEntities[] = {
       {"&gt;", '>'}, {"&lt;", '<'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&amp;", '&'}};
   std::string out;
@@ -49,17 +60,6 @@ std::string unescape_html(std::string_view in) {
   }
   return out;
 }
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-}  // namespace
 
 std::string decode_encoded_powershell(std::string_view command_line) {
   static const RE2 encoded(R"((?i)(?:^|\s)[-/]e(?:c|n|nc|nco|ncod|ncode|ncoded|ncodedc|ncodedco|ncodedcom|ncodedcomm|ncodedcomma|ncodedcomman|ncodedcommand)?\s+"?([A-Za-z0-9+/=]{16,}))");
@@ -90,7 +90,7 @@ std::string decode_encoded_powershell(std::string_view command_line) {
 
 CommandScore score_command(std::string_view command_line) {
   CommandScore result;
-  const std::string plain = unescape_html(command_line);
+  const std::string plain = decode_html_entities(command_line);
   const std::string decoded = decode_encoded_powershell(plain);
   for (const auto& pattern : compiled_table()) {
     if (!pattern.regex->ok()) continue;  // the catalogue loader rejects bad patterns; this is belt and braces

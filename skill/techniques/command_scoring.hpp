@@ -21,4 +21,7 @@ CommandScore score_command(std::string_view command_line);
 // The script inside a PowerShell -EncodedCommand (UTF-16LE base64, non-ASCII dropped), or "" if none.
 std::string decode_encoded_powershell(std::string_view command_line);
 
+// `&gt; &lt; &quot; &#39; &amp;` decoded in one pass (some shippers HTML-escape event text).
+std::string decode_html_entities(std::string_view text);
+
 }  // namespace lh::skill::techniques
