@@ -111,9 +111,14 @@ int run_benchmark(const Options& options) {
     for (const auto& run : runs) values.push_back(run.seconds);
     return median(values);
   };
+  if (ours_runs.empty()) {
+    // --ingest-runs 0 (profiling the queries): one load outside the figures gives the event count.
+    ours_runs.push_back(IngestSample{});
+    simd_runs.push_back(IngestSample{});
+  }
   const double ours_s = seconds_of(ours_runs);
   const double simd_s = seconds_of(simd_runs);
-  const std::uint64_t events = ours_runs.front().events;
+  std::uint64_t events = ours_runs.front().events;
   const double megabytes = static_cast<double>(input_bytes) / 1e6;
   std::uint64_t ours_rss_kib = 0, simd_rss_kib = 0;
   for (const auto& run : ours_runs) ours_rss_kib = std::max(ours_rss_kib, run.peak_rss_kib);
@@ -125,6 +130,7 @@ int run_benchmark(const Options& options) {
   lh::siem::LoadOptions load_options;
   load_options.threads = options.load_threads;
   (void)store.load({options.data}, load_options);
+  if (events == 0) events = store.size();
   const double span_hours =
       store.oldest_us() ? static_cast<double>(*store.newest_us() - *store.oldest_us()) / 3.6e9 + 1 : 1;
   std::vector<QueryFigures> figures;
