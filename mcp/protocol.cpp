@@ -73,6 +73,7 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   std::unordered_map<std::string, std::shared_ptr<const RequestHandler>> request_handlers;
   std::unordered_map<std::string, std::shared_ptr<const NotificationHandler>> notification_handlers;
   std::function<std::optional<McpError>(const std::string&)> gate;
+  std::shared_ptr<const InlineFilter> inline_filter;
   std::function<void()> close_handler;
   std::function<void(const std::string&)> error_handler;
 
@@ -164,10 +165,12 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
     }
     std::shared_ptr<const RequestHandler> handler;
     std::function<std::optional<McpError>(const std::string&)> gate_copy;
+    std::shared_ptr<const InlineFilter> filter;
     {
       std::shared_lock lock(handlers_mutex);
       if (auto it = request_handlers.find(method); it != request_handlers.end()) handler = it->second;
       gate_copy = gate;
+      filter = inline_filter;
     }
     if (gate_copy) {
       if (auto refusal = gate_copy(method)) {
@@ -195,18 +198,24 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
                               describe_id(id)));
       return;
     }
-    if (options.run_handlers_inline) {
-      run_request(*handler, *entry, key, message, id);
+    bool run_inline = options.run_handlers_inline;
+    if (!run_inline && filter) {
+      auto params_it = message.find("params");
+      run_inline = (*filter)(method, params_it != message.end() ? *params_it : empty_object());
+    }
+    if (run_inline) {
+      run_request(*handler, *entry, key, message, id, /*on_delivering_thread=*/!options.run_handlers_inline);
       return;
     }
     pool->post([self = shared_from_this(), handler = std::move(handler), entry = std::move(entry),
                 key = std::move(key), message = std::move(message), id = std::move(id)]() mutable {
-      self->run_request(*handler, *entry, key, message, id);
+      self->run_request(*handler, *entry, key, message, id, false);
     });
   }
 
+  // `picked_inline`: chosen by the inline filter, so the handler promised not to wait for the peer.
   void run_request(const RequestHandler& handler, Running& entry, const std::string& key, Json& message,
-                   const Json& id) {
+                   const Json& id, bool picked_inline) {
     const Core* outer_task_core = current_task_core;
     current_task_core = this;
     std::optional<Json> response;
@@ -219,6 +228,7 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
       }
       RequestContext context(*owner_handle(), id, message["method"].get<std::string>(), entry.stop.get_token(),
                              std::move(meta));
+      context.inline_ = picked_inline;
       try {
         response = make_result(id, handler(params, context));
       } catch (const McpError& e) {
@@ -584,6 +594,11 @@ void RequestContext::notify(std::string_view method, Json params) {
 }
 
 Json RequestContext::request(std::string_view method, Json params, std::chrono::milliseconds timeout) {
+  if (inline_) {
+    throw McpError(error_code::internal_error,
+                   fmt::format("{}: the handler of {} runs inline (declared quick) and cannot send {} to the peer",
+                               standard_message(error_code::internal_error), method_, method));
+  }
   RequestOptions request_options;
   request_options.timeout = timeout;
   request_options.cancel = stop_;
@@ -619,6 +634,11 @@ void Protocol::set_notification_handler(std::string method, NotificationHandler 
 void Protocol::set_request_gate(std::function<std::optional<McpError>(const std::string& method)> gate) {
   std::unique_lock lock(core_->handlers_mutex);
   core_->gate = std::move(gate);
+}
+
+void Protocol::set_inline_filter(InlineFilter filter) {
+  std::unique_lock lock(core_->handlers_mutex);
+  core_->inline_filter = filter ? std::make_shared<const InlineFilter>(std::move(filter)) : nullptr;
 }
 
 void Protocol::set_close_handler(std::function<void()> handler) {

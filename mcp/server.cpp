@@ -754,6 +754,22 @@ ServerSession::ServerSession(std::shared_ptr<Server::Impl> server)
   if (server_->declares("completions")) bind_plain("completion/complete", &SessionHandlers::complete);
   if (server_->declares("logging")) bind_plain("logging/setLevel", &SessionHandlers::set_level);
 
+  // Registry look-ups and quick tools are answered on the delivering thread (see Tool::quick).
+  std::weak_ptr<Server::Impl> weak_server = server_;
+  p.set_inline_filter([weak_server](const std::string& method, const Json& params) {
+    if (method == "tools/call") {
+      auto server = weak_server.lock();
+      if (!server) return false;
+      const Json& name = member_or_null(params, "name");
+      if (!name.is_string()) return true;  // answered with invalid params at once
+      auto tool = server->find_tool(name.get_ref<const std::string&>());
+      return !tool || tool->tool.quick;  // an unknown tool is an immediate error
+    }
+    static const std::set<std::string> registry_methods = {
+        "initialize",     "tools/list",          "prompts/list",          "resources/list",
+        "resources/templates/list", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"};
+    return registry_methods.count(method) > 0;
+  });
   p.set_notification_handler("notifications/initialized", [](const Json&) {});
   State* state = state_.get();
   // Before initialize only initialize (and ping, answered by the engine) are served; unknown methods

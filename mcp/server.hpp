@@ -1,7 +1,13 @@
 // MCP server (spec 2025-11-25, also speaks 2025-06-18, 2025-03-26, 2024-11-05).
 //
 // A Server holds the registries (tools, prompts, resources, resource templates, completions) and
-// the server description; connect() starts one ServerSession over a transport. Many sessions may
+// the server description; connect() starts one ServerSession over a transport.
+//
+// Where handlers run: initialize, ping, tools/list, prompts/list, resources/list,
+// resources/templates/list, logging/setLevel, resources/(un)subscribe and tools/call of a tool
+// declared `quick` are answered on the thread that delivered the request; tools/call of any other
+// tool, prompts/get, resources/read and completion/complete run on the worker pool (they call
+// application code that may be slow or wait for the client). Many sessions may
 // share one Server concurrently (Streamable HTTP creates one per HTTP session); registries may change
 // at run time and every live session is told with a list_changed notification.
 //
@@ -90,6 +96,15 @@ struct Tool {
   std::optional<Json> icons{};
   std::optional<Json> meta{};  // "_meta"
   ToolHandler handler{};
+  // Execution hint, not sent to clients. A quick tool's handler returns promptly (microseconds to
+  // a few milliseconds, no I/O that may block), never calls ToolContext::request (it throws
+  // McpError at once if it does) and needs no live progress. Its calls then run on the thread that
+  // delivered them (the stdio reader, the HTTP connection's thread) instead of the shared worker
+  // pool: no thread hand-off, so a trivial call costs a fraction of the CPU and latency. While it
+  // runs, that connection reads nothing else, so a slow "quick" tool stalls its session (other
+  // sessions are unaffected); leave it false whenever in doubt. Non-quick tools always run on the
+  // pool, so they never hold up ping or other calls.
+  bool quick = false;
 
   // The tools/list entry.
   Json to_json() const;

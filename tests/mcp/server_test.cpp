@@ -127,7 +127,7 @@ TEST_CASE("-32602 for unknown tools, bad calls and bad log levels") {
         "critical, alert, emergency)");
 }
 
-TEST_CASE("tools/list paginates with opaque cursors; a bad cursor is -32602") {
+TEST_CASE("tools/list paginates with opaque cursors, a bad cursor is -32602") {
   mcp::Server server(options_with(2));
   for (int i = 0; i < 5; ++i) {
     auto tool = echo_tool();
@@ -502,4 +502,30 @@ TEST_CASE("a malformed response is logged and dropped, never answered") {
   // Ordering per direction: once the ping is answered, any reply to the two would be here.
   CHECK(result_of(raw.peer->call("ping")) == Json::object());
   CHECK(raw.peer->all_matching([](const Json&) { return true; }).empty());
+}
+
+TEST_CASE("a quick tool answers on the delivering thread and may not wait for the client") {
+  mcp::Server server(options_with());
+  mcp::Tool quick = echo_tool();
+  quick.quick = true;
+  server.add_tool(quick);
+  mcp::Tool asks = echo_tool();
+  asks.name = "asks_client";
+  asks.quick = true;
+  asks.handler = [](const Json&, mcp::ToolContext& context) {
+    context.request("ping");
+    return mcp::ToolResult::text("unreachable");
+  };
+  server.add_tool(asks);
+  RawSession raw(server);
+  raw.peer->initialize();
+  Json result = result_of(raw.peer->call("tools/call", {{"name", "echo"}, {"arguments", {{"text", "fast"}}}}));
+  CHECK(result["content"][0]["text"] == "fast");
+  CHECK(result_of(raw.peer->call("tools/list"))["tools"].size() == 2);
+  // Waiting for the client on the thread that reads the client would hang: refused at once.
+  Json refused = error_of(raw.peer->call("tools/call", {{"name", "asks_client"}, {"arguments", {{"text", "x"}}}}));
+  CHECK(refused["code"] == -32603);
+  CHECK(refused["message"] ==
+        "Internal error: the handler of tools/call runs inline (declared quick) and cannot send ping to the peer");
+  CHECK(error_of(raw.peer->call("tools/call", {{"name", "nope"}}))["code"] == -32602);
 }
