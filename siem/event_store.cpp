@@ -396,6 +396,7 @@ class UnitSink final : public RecordSink {
     }
     corrector_.observe(outcome.hostname, outcome);
     ++(outcome.mapped ? counts_.mapped : counts_.generic);
+    if (outcome.time_source == TimeSource::none) ++counts_.untimed;
     if (batch_.event_count() >= kSliceEvents) batch_.merge_into(data_, unit_, &corrections_);
   }
 

@@ -16,6 +16,7 @@ void IngestReport::merge(const IngestReport& other) {
     mine.mapped += counts.mapped;
     mine.generic += counts.generic;
     mine.skipped += counts.skipped;
+    mine.untimed += counts.untimed;
   }
   for (const auto& message : other.errors) {
     if (errors.size() < max_errors) errors.push_back(message);
@@ -30,6 +31,7 @@ UnitCounts IngestReport::totals() const {
     total.mapped += counts.mapped;
     total.generic += counts.generic;
     total.skipped += counts.skipped;
+    total.untimed += counts.untimed;
   }
   return total;
 }
@@ -37,8 +39,8 @@ UnitCounts IngestReport::totals() const {
 std::string IngestReport::summary() const {
   std::string out;
   for (const auto& [unit, c] : per_unit) {
-    out += fmt::format("{}: read {}, mapped {}, generic {}, skipped {}\n", unit, c.read, c.mapped, c.generic,
-                       c.skipped);
+    out += fmt::format("{}: read {}, mapped {}, generic {}, skipped {}{}\n", unit, c.read, c.mapped, c.generic,
+                       c.skipped, c.untimed ? fmt::format(", without time {}", c.untimed) : std::string());
   }
   const auto t = totals();
   out += fmt::format("total: read {}, mapped {}, generic {}, skipped {}, errors {}\n", t.read, t.mapped, t.generic,
@@ -50,7 +52,8 @@ std::string IngestReport::summary() const {
 
 nlohmann::json IngestReport::to_json() const {
   auto counts_json = [](const UnitCounts& c) {
-    return nlohmann::json{{"read", c.read}, {"mapped", c.mapped}, {"generic", c.generic}, {"skipped", c.skipped}};
+    return nlohmann::json{{"read", c.read},       {"mapped", c.mapped},  {"generic", c.generic},
+                          {"skipped", c.skipped}, {"untimed", c.untimed}};
   };
   nlohmann::json units = nlohmann::json::object();
   for (const auto& [unit, counts] : per_unit) units[unit] = counts_json(counts);

@@ -14,6 +14,7 @@ struct UnitCounts {
   std::size_t mapped = 0;   // normalised to a specific UDM event type
   std::size_t generic = 0;  // kept as GENERIC_EVENT with every field in additional.fields
   std::size_t skipped = 0;  // bad records, each reported with file:line
+  std::size_t untimed = 0;  // kept, but no time field could be read (they sort at the epoch)
 };
 
 struct IngestReport {

@@ -127,6 +127,18 @@ TEST_CASE("ingest reports bad lines as file:line, counts them, keeps going") {
   CHECK(json["totals"]["skipped"] == 2);
   CHECK(json["units"][file.string()]["mapped"] == 1);
   CHECK(json["error_count"] == 2);
+  CHECK(json["totals"]["untimed"] == 0);
+}
+
+TEST_CASE("events without any readable time are kept and counted") {
+  TempDir dir;
+  const auto file = dir.write("untimed.jsonl", R"({"EventID": 4658, "Channel": "Security", "TimeCreated": "garbage"})" "\n" + kGood1 + "\n");
+  EventStore store;
+  const auto report = store.load({file});
+  CHECK(store.size() == 2);
+  CHECK(report.totals().untimed == 1);
+  CHECK(report.totals().skipped == 0);
+  CHECK(*store.oldest_us() == 0);
 }
 
 TEST_CASE("zip archives: entries read one by one, errors name archive!entry:line") {
