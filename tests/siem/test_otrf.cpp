@@ -46,7 +46,7 @@ std::optional<std::uint32_t> find_event(const EventStore& store, const EventStor
 
 }  // namespace
 
-TEST_CASE("every OTRF dataset loads with zero skipped lines; mapped/generic per event id") {
+TEST_CASE("every OTRF dataset loads with zero skipped lines, mapped/generic per event id") {
   if (!datasets_present()) return;
   const std::map<std::string, std::size_t> expected_events = {
       {"cmd_psexec_lsa_secrets_dump", 286},      {"covenant_copy_smb_CreateRequest", 506},
