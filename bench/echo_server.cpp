@@ -49,6 +49,8 @@ lh::mcp::Tool echo_tool() {
   tool.handler = [](const lh::mcp::Json& arguments, lh::mcp::ToolContext&) {
     return lh::mcp::ToolResult::text(arguments.at("text").get<std::string>());
   };
+  // Returns at once and never talks back to the client: answered on the delivering thread.
+  tool.quick = true;
   return tool;
 }
 

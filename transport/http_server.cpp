@@ -396,7 +396,9 @@ class StreamableHttpServer::Impl {
           res.set_header(kSessionHeader, session->id());
         }
       }
-      res.set_content(to_wire(response), "application/json");
+      // Moved in rather than set_content(), which would copy the body once more.
+      res.body = to_wire(response);
+      res.set_header("Content-Type", "application/json");
       return;
     }
     lock.unlock();

@@ -17,7 +17,15 @@ void LineReader::stop() {
   [[maybe_unused]] auto written = ::write(wake_.write_end.get(), &byte, 1);
 }
 
-LineReader::End LineReader::run(const std::function<void(std::string_view line)>& on_line) {
+LineReader::End LineReader::run(const std::function<void(std::string_view line)>& on_line,
+                                const std::function<void()>& on_drained) {
+  struct DrainOnExit {
+    const std::function<void()>& drained;
+    ~DrainOnExit() {
+      if (drained) drained();
+    }
+  } drain_on_exit{on_drained};
+
   std::string buffer;
   // Where the search for the next "\n" resumes, so a huge line is scanned once, not per read.
   std::size_t scanned = 0;
@@ -64,6 +72,7 @@ LineReader::End LineReader::run(const std::function<void(std::string_view line)>
       scanned = 0;
     }
     scanned = buffer.size();
+    if (on_drained) on_drained();
   }
 }
 

@@ -19,7 +19,11 @@ class LineReader {
   explicit LineReader(int fd);
 
   // Blocks, calling on_line for each line, until the input ends. Call from one thread only.
-  End run(const std::function<void(std::string_view line)>& on_line);
+  // `on_drained` (optional) runs after the lines of each read have been delivered, before the
+  // reader may block again, and once more before run() returns: the moment to flush output that
+  // was held back while more input was already waiting.
+  End run(const std::function<void(std::string_view line)>& on_line,
+          const std::function<void()>& on_drained = {});
 
   // Thread-safe; makes a blocked or later run() return End::stopped promptly.
   void stop();

@@ -12,6 +12,12 @@ namespace lh::transport {
 
 namespace {
 constexpr std::string_view kComponent = "stdio";
+// Held output beyond this is written at once, so a long pipelined burst still streams out.
+constexpr std::size_t kHeldOutputLimit = 64 * 1024;
+
+// The transport whose reader thread this is (null elsewhere): only that thread holds output back;
+// workers write at once, so a slow tool's answer never waits for the reader.
+thread_local const void* delivering_transport = nullptr;
 
 bool write_all(int fd, const char* data, std::size_t size, std::string& error) {
   while (size > 0) {
@@ -50,6 +56,7 @@ void StdioServerTransport::start(Handlers handlers) {
 }
 
 void StdioServerTransport::read_loop() {
+  delivering_transport = this;
   auto end = reader_.run([this](std::string_view line) {
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     std::string problem;
@@ -75,7 +82,8 @@ void StdioServerTransport::read_loop() {
       return;
     }
     if (handlers_.on_message) handlers_.on_message(std::move(*message));
-  });
+  }, [this] { flush_held(); });
+  delivering_transport = nullptr;
   if (end == LineReader::End::read_error) {
     mcp::log::error(kComponent, "reading input failed: {}", reader_.error());
     if (handlers_.on_error) handlers_.on_error("stdio read failed: " + reader_.error());
@@ -91,9 +99,36 @@ void StdioServerTransport::write_line(const mcp::Json& message) {
   std::string error;
   std::lock_guard lock(write_mutex_);
   if (closed_.load()) throw mcp::TransportError("stdio transport is closed");
+  if (delivering_transport == this) {
+    held_output_ += line;
+    if (held_output_.size() < kHeldOutputLimit) return;
+    if (!flush_held_locked(error)) throw mcp::TransportError("stdio write failed: " + error);
+    return;
+  }
   if (!write_all(output_fd_, line.data(), line.size(), error)) {
     throw mcp::TransportError("stdio write failed: " + error);
   }
+}
+
+bool StdioServerTransport::flush_held_locked(std::string& error) {
+  if (held_output_.empty()) return true;
+  const bool written = write_all(output_fd_, held_output_.data(), held_output_.size(), error);
+  held_output_.clear();
+  return written;
+}
+
+void StdioServerTransport::flush_held() {
+  std::string error;
+  {
+    std::lock_guard lock(write_mutex_);
+    if (closed_.load()) {
+      held_output_.clear();
+      return;
+    }
+    if (flush_held_locked(error)) return;
+  }
+  mcp::log::error(kComponent, "writing output failed: {}", error);
+  if (handlers_.on_error) handlers_.on_error("stdio write failed: " + error);
 }
 
 void StdioServerTransport::send(const mcp::Json& message, const mcp::SendOptions&) { write_line(message); }

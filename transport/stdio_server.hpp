@@ -29,12 +29,18 @@ class StdioServerTransport final : public mcp::Transport {
  private:
   void read_loop();
   void write_line(const mcp::Json& message);
+  // Writes what the reader thread held back; returns false (with `error`) when the write failed.
+  bool flush_held_locked(std::string& error);
+  void flush_held();
   void fire_close();
 
   int output_fd_;
   LineReader reader_;
   Handlers handlers_;
   std::mutex write_mutex_;
+  // Messages the reader thread produced (inline answers) while more input was already read:
+  // written with one write() when that input is drained, instead of one per message.
+  std::string held_output_;
   std::atomic<bool> closed_{false};
   std::once_flag close_once_;
   std::thread reader_thread_;

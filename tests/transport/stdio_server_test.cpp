@@ -151,3 +151,35 @@ TEST_CASE("stdio server: concurrent sends never interleave lines") {
   for (const auto& message : out.messages) CHECK(message.is_object());
   transport->close();
 }
+
+TEST_CASE("stdio server: answers given on the reader thread reach the output, pipelined or not") {
+  auto input = make_pipe();
+  auto output = make_pipe();
+  auto transport = std::make_shared<StdioServerTransport>(input.read_end.get(), output.write_end.get());
+  OutputLines out(output.read_end.get());
+  lh::mcp::Transport::Handlers handlers;
+  // Answers every request from inside on_message, as the engine does for inline requests.
+  handlers.on_message = [&transport](Json message) {
+    transport->send(Json{{"jsonrpc", "2.0"}, {"id", message["id"]}, {"result", Json::object()}});
+  };
+  transport->start(std::move(handlers));
+
+  // A lone request: its answer must not wait for more input.
+  write_text(input.write_end.get(), "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"ping\"}\n");
+  REQUIRE(out.wait(1));
+
+  // Many requests in one write: every answer arrives, each on its own line, in order.
+  constexpr int kPipelined = 3000;
+  std::string burst;
+  for (int i = 1; i <= kPipelined; ++i) {
+    burst += "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(i) + ",\"method\":\"ping\"}\n";
+  }
+  std::thread writer([&] { write_text(input.write_end.get(), burst); });
+  REQUIRE(out.wait(kPipelined + 1));
+  writer.join();
+  {
+    std::lock_guard lock(out.mutex);
+    for (int i = 0; i <= kPipelined; ++i) CHECK(out.messages[static_cast<std::size_t>(i)]["id"] == i);
+  }
+  transport->close();
+}
