@@ -73,20 +73,27 @@ class Channel {
   bool closed_ = false;
 };
 
-struct Link {
+// The two directions. Shared by the ends and by the pump threads, so a pump that outlives the
+// link (detached, see ~Link) still runs on live memory.
+struct Channels {
   Channel a_to_b;
   Channel b_to_a;
-  std::jthread a_to_b_pump;
-  std::jthread b_to_a_pump;
-
   void close() {
     a_to_b.close();
     b_to_a.close();
   }
+};
+
+struct Link {
+  std::shared_ptr<Channels> channels = std::make_shared<Channels>();
+  std::jthread a_to_b_pump;
+  std::jthread b_to_a_pump;
+
+  void close() { channels->close(); }
   ~Link() {
     close();
     // The last owner may let go from inside a handler running on a pump thread; that thread
-    // cannot join itself, and it is already finishing.
+    // cannot join itself. It keeps its own reference to the channels and finishes on its own.
     for (auto* pump : {&a_to_b_pump, &b_to_a_pump}) {
       if (pump->joinable() && pump->get_id() == std::this_thread::get_id()) pump->detach();
     }
@@ -117,12 +124,11 @@ class InMemoryEnd final : public mcp::Transport {
 
 std::pair<std::shared_ptr<mcp::Transport>, std::shared_ptr<mcp::Transport>> make_in_memory_pair() {
   auto link = std::make_shared<Link>();
-  auto a = std::make_shared<InMemoryEnd>(link, link->a_to_b, link->b_to_a);
-  auto b = std::make_shared<InMemoryEnd>(link, link->b_to_a, link->a_to_b);
-  // The pumps hold raw channel references; the Link outlives them because it joins them when
-  // the last end releases it (jthread members are destroyed first, after close()).
-  link->a_to_b_pump = std::jthread([l = link.get()] { l->a_to_b.run(); });
-  link->b_to_a_pump = std::jthread([l = link.get()] { l->b_to_a.run(); });
+  auto& channels = *link->channels;
+  auto a = std::make_shared<InMemoryEnd>(link, channels.a_to_b, channels.b_to_a);
+  auto b = std::make_shared<InMemoryEnd>(link, channels.b_to_a, channels.a_to_b);
+  link->a_to_b_pump = std::jthread([c = link->channels] { c->a_to_b.run(); });
+  link->b_to_a_pump = std::jthread([c = link->channels] { c->b_to_a.run(); });
   return {a, b};
 }
 
