@@ -156,7 +156,7 @@ TEST_CASE("elicitation from inside a tool round-trips through the client") {
   CHECK(linked.sessions.back()->client_capabilities().contains("elicitation"));
 }
 
-TEST_CASE("a server request the client has no handler for is -32601; ping is answered") {
+TEST_CASE("a server request the client has no handler for is -32601, ping is answered") {
   mcp::Server server;
   LinkedClient linked(server);
   linked.client->connect();
@@ -255,7 +255,7 @@ TEST_CASE("the client reconnects and re-initializes after the transport dies") {
   CHECK(linked.sessions.back()->initialized());
 }
 
-TEST_CASE("a failing ping marks the connection dead; the next call reconnects") {
+TEST_CASE("a failing ping marks the connection dead, the next call reconnects") {
   mcp::Server server;
   server.add_tool(text_tool("hello", "hi"));
   LinkedClient linked(server);
@@ -317,7 +317,7 @@ TEST_CASE("concurrent calls from many threads share one client") {
   CHECK(linked.client->connection_count() == 1);
 }
 
-TEST_CASE("sampling from inside a tool; the tool sees the request id and client info") {
+TEST_CASE("sampling from inside a tool, the tool sees the request id and client info") {
   mcp::Server server;
   server.add_tool({.name = "summarize",
                    .description = "",

@@ -28,7 +28,7 @@ bool eventually(Condition condition) {
 
 }  // namespace
 
-TEST_CASE("http server: initialize creates a session; requests get JSON; notifications get 202") {
+TEST_CASE("http server: initialize creates a session, requests get JSON, notifications get 202") {
   HttpFixture fx;
   auto c = fx.client();
   auto session = fx.initialize(*c);
@@ -270,7 +270,7 @@ TEST_CASE("http server: a request with related notifications switches to SSE wit
   CHECK(res->get_header_value("Content-Type") == "application/json");
 }
 
-TEST_CASE("http server: GET opens the standalone stream; one per session; DELETE ends it and the session") {
+TEST_CASE("http server: GET opens the standalone stream, one per session, DELETE ends it and the session") {
   HttpFixture fx;
   auto c = fx.client();
   auto session = fx.initialize(*c);

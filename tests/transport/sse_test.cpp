@@ -88,7 +88,7 @@ TEST_CASE("sse: the priming event (id with empty data) dispatches empty data") {
   CHECK(events[0].id == "1-0");
 }
 
-TEST_CASE("sse: retry accepts digits only; an id containing NUL is ignored") {
+TEST_CASE("sse: retry accepts digits only, an id containing NUL is ignored") {
   std::vector<SseEvent> events;
   SseParser parser([&](SseEvent event) { events.push_back(std::move(event)); });
   parser.feed("retry: 2500\n\nretry: 12x\n\n");

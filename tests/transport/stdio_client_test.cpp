@@ -118,7 +118,7 @@ TEST_CASE("stdio client: the child's environment holds only the minimal variable
   transport->close();
 }
 
-TEST_CASE("stdio client: on_close fires when the child exits by itself; exit status is kept") {
+TEST_CASE("stdio client: on_close fires when the child exits by itself, exit status is kept") {
   Recorder recorder;
   auto transport = std::make_shared<StdioClientTransport>(child_options("echo"));
   transport->start(recorder.handlers());
