@@ -79,7 +79,8 @@ void register_tools(lh::mcp::Server& server, SlowRunLedger& ledger) {
                                    .open_world_hint = false},
                    .handler = [](const Json& arguments, ToolContext&) {
                      return ToolResult::text(arguments.at("message").get<std::string>());
-                   }});
+                   },
+                   .quick = true});
   server.add_tool({.name = "add",
                    .description = "Adds two numbers",
                    .input_schema = Json::parse(R"({"type": "object",
