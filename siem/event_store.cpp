@@ -14,6 +14,7 @@
 #include "siem/normalise.hpp"
 #include "siem/string_pool.hpp"
 #include "siem/text_util.hpp"
+#include "udm/query_compiler.hpp"
 #include "udm/query_parser.hpp"
 
 namespace lh::siem {
@@ -674,9 +675,12 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
       }
       const auto& map = d.by_string[static_cast<std::size_t>(slot)];
       if (alternative.nocase) {
-        // Few distinct values per indexed field (hosts, addresses, users): folding them all is cheap.
+        // Few distinct values per indexed field (hosts, addresses, users): folding them all is cheap. Fold
+        // both sides the way RE2's nocase matching does (Kelvin sign, long s), not just ASCII, or the index
+        // would drop events the query itself matches.
+        const std::string wanted = udm::fold_case_for_index(alternative.text);
         for (const auto& [value_id, list] : map) {
-          if (!StringPool::is_composite(value_id) && iequals(d.pool.get(value_id), alternative.text)) {
+          if (!StringPool::is_composite(value_id) && udm::fold_case_for_index(d.pool.get(value_id)) == wanted) {
             lists.push_back(&list);
             total += list.size();
           }

@@ -1,9 +1,10 @@
 #pragma once
 // Windows event (flat OTRF layout) → UDM, through udm::EventBuilder, following the mapping table in
 // shared/reference/udm-and-windows-events.md. Mapped events get their event type and fields; every other
-// event becomes GENERIC_EVENT. In both cases every raw field is also kept verbatim in
-// additional.fields["<raw key>"] (Message goes to metadata.description instead), so nothing is dropped
-// and queries can reach raw names such as additional.fields["Initiated"] or ["TargetLogonId"].
+// event becomes GENERIC_EVENT with every raw field verbatim in additional.fields["<raw key>"]. Mapped events
+// keep there only the raw fields no rule turned into a UDM field, plus the raw names hunt queries use
+// (additional.fields["Initiated"], ["TargetLogonId"], ...); so nothing is dropped and nothing stored twice
+// without need. Message goes to metadata.description instead.
 #include <cstdint>
 #include <optional>
 #include <string_view>

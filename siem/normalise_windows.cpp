@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <unordered_map>
@@ -64,6 +65,9 @@ class RuleIndex {
   std::unordered_map<std::uint64_t, ResolvedRule> by_key_;
 };
 
+// More than any rule has (the longest, Sysmon 1 and 4648, have 12); extra consumed keys would just stay.
+constexpr std::size_t kMaxRuleFields = 24;
+
 const RuleIndex& rule_index() {
   static const RuleIndex index;
   return index;
@@ -111,7 +115,9 @@ std::optional<udm::AuthMechanism> logon_mechanism(std::string_view value) {
   }
 }
 
-void add_hashes(std::string_view value, const ResolvedField& rule, udm::EventBuilder& out) {
+// True when every item became a UDM hash (an IMPHASH=... item has no UDM field, so the raw text must stay).
+bool add_hashes(std::string_view value, const ResolvedField& rule, udm::EventBuilder& out) {
+  bool all_mapped = true;
   while (!value.empty()) {
     const auto comma = value.find(',');
     const std::string_view item = value.substr(0, comma);
@@ -119,51 +125,88 @@ void add_hashes(std::string_view value, const ResolvedField& rule, udm::EventBui
     if (equals != std::string_view::npos) {
       const std::string algorithm = to_lower_ascii(item.substr(0, equals));
       const std::string digest = to_lower_ascii(item.substr(equals + 1));
-      if (algorithm == "sha1") out.add_string(rule.sha1, digest);
-      if (algorithm == "md5") out.add_string(rule.md5, digest);
-      if (algorithm == "sha256") out.add_string(rule.sha256, digest);
+      if (algorithm == "sha1") {
+        out.add_string(rule.sha1, digest);
+      } else if (algorithm == "md5") {
+        out.add_string(rule.md5, digest);
+      } else if (algorithm == "sha256") {
+        out.add_string(rule.sha256, digest);
+      } else {
+        all_mapped = false;
+      }
+    } else {
+      all_mapped = false;
     }
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
+  return all_mapped;
 }
 
-void apply_field(const ResolvedField& rule, std::string_view value, udm::EventBuilder& out) {
-  if (is_placeholder(value)) return;
+// Returns true when the value now lives in a UDM field (so additional.fields need not repeat it); false for
+// placeholders and values the conversion could not read, which stay in additional.fields only.
+bool apply_field(const ResolvedField& rule, std::string_view value, udm::EventBuilder& out) {
+  if (is_placeholder(value)) return false;
   switch (rule.conversion) {
     case Conversion::text:
       out.add_string(rule.field, value);
-      return;
+      return true;
     case Conversion::integer:
-      if (const auto number = parse_integer(value)) out.add_integer(rule.field, *number);
-      return;
+      if (const auto number = parse_integer(value)) {
+        out.add_integer(rule.field, *number);
+        return true;
+      }
+      return false;
     case Conversion::pid:
       if (const auto number = parse_integer(value)) {
         out.add_string(rule.field, fmt::format("{}", *number));
       } else {
         out.add_string(rule.field, value);
       }
-      return;
+      return true;
     case Conversion::ip:
       out.add_string(rule.field, normalise_ip(value));
-      return;
+      return true;
     case Conversion::label:
       out.add_map_string(rule.field, rule.raw_key, value);
-      return;
+      return true;
     case Conversion::hashes:
-      add_hashes(value, rule, out);
-      return;
+      return add_hashes(value, rule, out);
     case Conversion::ip_protocol:
-      if (const auto protocol = ip_protocol(value)) out.add_enum(rule.field, *protocol);
-      return;
+      if (const auto protocol = ip_protocol(value)) {
+        out.add_enum(rule.field, *protocol);
+        return true;
+      }
+      return false;
     case Conversion::logon_type:
-      if (const auto mechanism = logon_mechanism(value)) out.add_enum(rule.field, *mechanism);
-      return;
+      if (const auto mechanism = logon_mechanism(value)) {
+        out.add_enum(rule.field, *mechanism);
+        return true;
+      }
+      return false;
     case Conversion::direction:
-      if (iequals(value, "true")) out.add_enum(rule.field, udm::NetworkDirection::OUTBOUND);
-      if (iequals(value, "false")) out.add_enum(rule.field, udm::NetworkDirection::INBOUND);
-      return;
+      if (iequals(value, "true")) {
+        out.add_enum(rule.field, udm::NetworkDirection::OUTBOUND);
+        return true;
+      }
+      if (iequals(value, "false")) {
+        out.add_enum(rule.field, udm::NetworkDirection::INBOUND);
+        return true;
+      }
+      return false;
   }
+  return false;
+}
+
+// Raw keys that stay in additional.fields even when a mapping rule consumed them, because hunt queries
+// (skill/techniques/catalogue.json, correlation queries, the query oracle tests) address them by their
+// Windows names. Adding a query on additional.fields["X"] for a mapped X means adding X here.
+bool always_kept_raw_key(std::string_view key) {
+  static constexpr std::array<std::string_view, 15> kKept = {
+      "Initiated",   "ClientProcessId", "AccessList",  "TaskContent",        "EventID",
+      "Channel",     "DestinationPort", "LogonId",     "TargetLogonId",      "SubjectLogonId",
+      "IpPort",      "IpAddress",       "ShareName",   "RelativeTargetName", "ObjectName"};
+  return std::find(kKept.begin(), kKept.end(), key) != kKept.end();
 }
 
 std::optional<std::int64_t> time_of(const FlatEvent& event, std::string_view key) {
@@ -248,19 +291,29 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
   outcome.hostname = reporting_host(event);
   if (!outcome.hostname.empty()) out.add_string(udm::fields::principal_hostname, outcome.hostname);
 
-  // ---- mapped fields
+  // ---- mapped fields; remember which raw keys now live in UDM fields
+  std::array<std::string_view, kMaxRuleFields> consumed{};
+  std::size_t consumed_count = 0;
   if (rule) {
     for (const auto& field_rule : rule->fields) {
-      if (const auto* field = event.find(field_rule.raw_key)) apply_field(field_rule, field->value, out);
+      const auto* field = event.find(field_rule.raw_key);
+      if (field && apply_field(field_rule, field->value, out) && consumed_count < consumed.size()) {
+        consumed[consumed_count++] = field_rule.raw_key;
+      }
     }
     if (rule->rule->special == Special::logon_allow) out.add_enum(kAction, udm::SecurityAction::ALLOW);
     if (rule->rule->special == Special::logon_block) out.add_enum(kAction, udm::SecurityAction::BLOCK);
   }
 
-  // ---- every raw field, verbatim (the message text is the description)
+  // ---- the raw fields no mapping rule consumed, verbatim (the message text is the description). Repeating
+  // consumed ones cost memory and query time for nothing (see always_kept_raw_key for the exceptions).
+  const auto consumed_end = consumed.begin() + static_cast<std::ptrdiff_t>(consumed_count);
   for (const auto& field : event.fields()) {
     if (field.key == "Message") {
       out.add_string(kDescription, field.value);
+      continue;
+    }
+    if (std::find(consumed.begin(), consumed_end, field.key) != consumed_end && !always_kept_raw_key(field.key)) {
       continue;
     }
     out.add_map_string(udm::fields::additional_fields, field.key, field.value);

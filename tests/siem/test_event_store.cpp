@@ -112,6 +112,22 @@ TEST_CASE("index-hinted searches return exactly the full-scan result") {
   CHECK(store.search(udm::compile_query(R"(principal.hostname = "NOPE")"), range, 10).candidates_examined == 0);
 }
 
+TEST_CASE("nocase index pins fold the Kelvin sign and long s like the query does") {
+  EventStore store;
+  // A stored host spelt with U+212A KELVIN SIGN for the K and U+017F LATIN SMALL LETTER LONG S for one s:
+  // RE2's case-insensitive match equates it with "kass-pc", so the index must not lose it.
+  store.add_event(make_event(kBase, "USER_LOGIN", "\xe2\x84\xaa" "A\xc5\xbf" "S-PC", "172.18.39.5", 445));
+  store.add_event(make_event(kBase + kSecond, "USER_LOGIN", "OTHER-PC", "172.18.39.6", 445));
+  store.finish();
+  const TimeRange range{kBase - kSecond, kBase + 10 * kSecond};
+  const auto query = udm::compile_query(R"(principal.hostname = /^kass-pc$/ nocase)");
+  const auto matches = [&](const udm::EventView& e) { return query.matches(e); };
+  const auto scan = store.search(matches, udm::IndexHints{}, range, 10);
+  const auto hinted = store.search(query, range, 10);
+  CHECK(scan.events.size() == 1);
+  CHECK(hinted.events == scan.events);
+}
+
 TEST_CASE("long scans split between threads return the sequential result") {
   EventStore store;
   const char* hosts[] = {"WORKSTATION5", "WORKSTATION6", "MORDORDC"};

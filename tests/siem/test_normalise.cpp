@@ -76,10 +76,17 @@ TEST_CASE("Sysmon 1 process create") {
   CHECK(one(e, "target.process.file.sha1") == "e50d");
   CHECK(one(e, "target.process.file.md5") == "2730");
   CHECK(one(e, "target.process.file.sha256") == "3337e");
-  // Raw fields stay reachable under their Windows names.
+  // Raw fields no rule consumed stay reachable under their Windows names, and so do consumed ones that hunt
+  // queries address by name (LogonId); the other consumed ones are not repeated.
   CHECK(one(e, "additional.fields", "CurrentDirectory") == "C:\\Windows\\system32\\");
   CHECK(one(e, "additional.fields", "LogonId") == "0x3e7");
   CHECK(one(e, "additional.fields", "EventID") == "1");
+  CHECK(strings(e, "additional.fields", "Image").empty());
+  CHECK(strings(e, "additional.fields", "CommandLine").empty());
+  CHECK(strings(e, "additional.fields", "ProcessId").empty());
+  CHECK(strings(e, "additional.fields", "User").empty());
+  // IMPHASH has no UDM field, so the Hashes text is kept whole.
+  CHECK(one(e, "additional.fields", "Hashes") == "SHA1=E50D,MD5=2730,SHA256=3337E,IMPHASH=C1E5");
 }
 
 TEST_CASE("Sysmon 3 network connection, inbound SMB owned by System") {
@@ -192,6 +199,8 @@ TEST_CASE("Security 4624 and 4625 logons") {
   CHECK(one(e, "additional.fields", "TargetLogonId") == "0x4e13b2e");
   CHECK(one(e, "additional.fields", "IpPort") == "62782");
   CHECK(one(e, "additional.fields", "AuthenticationPackageName") == "Kerberos");
+  CHECK(strings(e, "additional.fields", "TargetUserName").empty());  // in target.user.userid
+  CHECK(strings(e, "additional.fields", "LogonType").empty());       // in extensions.auth.mechanism
 
   OwnedFlatEvent failed{{"EventID", "4625"}, {"Channel", "Security"}, {"Hostname", "H"},
                         {"TimeCreated", "2020-09-22T18:53:32Z"}, {"TargetUserName", "admin"},
@@ -203,6 +212,12 @@ TEST_CASE("Security 4624 and 4625 logons") {
   CHECK(strings(f, "principal.ip").empty());
   CHECK(strings(f, "principal.port").empty());
   CHECK(one(f, "additional.fields", "IpAddress") == "-");
+  // A placeholder is not mapped, so the raw field stays even for a key a rule names.
+  OwnedFlatEvent no_user{{"EventID", "4625"}, {"Channel", "Security"}, {"TargetUserName", "-"}, {"LogonType", "x"}};
+  udm::Event g;
+  normalise_windows_event(no_user.event, g);
+  CHECK(one(g, "additional.fields", "TargetUserName") == "-");
+  CHECK(one(g, "additional.fields", "LogonType") == "x");
 }
 
 TEST_CASE("Security 4648 explicit credentials") {
