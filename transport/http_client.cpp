@@ -26,6 +26,7 @@ constexpr std::string_view kComponent = "http-client";
 constexpr const char* kSessionHeader = "Mcp-Session-Id";
 constexpr const char* kVersionHeader = "MCP-Protocol-Version";
 constexpr int kTransportErrorCode = -32000;  // mcp::error_code::connection_closed
+constexpr std::chrono::seconds kGetStreamWait{2};
 
 struct ParsedUrl {
   std::string scheme_host_port;  // "https://host:443"
@@ -87,7 +88,13 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
       return;
     }
     post(message, false);
-    if (options_.open_get_stream && message.value("method", "") == "notifications/initialized") open_get_stream();
+    if (options_.open_get_stream && message.value("method", "") == "notifications/initialized") {
+      // A server may drop a request it sends while no GET stream is open, so the first request
+      // of the session must not race ahead of the stream: wait (bounded) until the server has
+      // answered the GET, with the stream or with "no stream here".
+      open_get_stream();
+      wait_for_get_stream_answer(kGetStreamWait);
+    }
   }
 
   void close() {
@@ -98,6 +105,7 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
       jobs_.clear();
     }
     jobs_cv_.notify_all();
+    note_get_stream_answered();
     stop_active_clients();
     std::string session = session_id();
     if (!session.empty() && !expired_.load()) end_session(session);
@@ -480,10 +488,33 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
     get_thread_ = std::thread([self = shared_from_this()] { self->run_get_stream(); });
   }
 
+  // Called once the first GET has its answer (headers, or a connection failure), and by close().
+  void note_get_stream_answered() {
+    {
+      std::lock_guard lock(get_answer_mutex_);
+      get_answered_ = true;
+    }
+    get_answer_cv_.notify_all();
+  }
+
+  void wait_for_get_stream_answer(std::chrono::milliseconds limit) {
+    std::unique_lock lock(get_answer_mutex_);
+    if (!get_answer_cv_.wait_for(lock, limit, [&] { return get_answered_ || closing_.load(); })) {
+      mcp::log::debug(kComponent, "MCP server '{}': no answer to the GET stream within {} ms; going on without it",
+                      options_.name, limit.count());
+    }
+  }
+
   void run_get_stream() {
     std::string last_event_id;
     int failures = 0;
     std::uint64_t retry_ms = 1000;
+    bool established = false;  // a 200 stream was open at least once
+    // Whatever happens below, nobody waits for the first answer longer than needed.
+    struct AnsweredOnExit {
+      Impl& impl;
+      ~AnsweredOnExit() { impl.note_get_stream_answered(); }
+    } answered_on_exit{*this};
     while (!closing_.load() && !expired_.load() && failures < 5) {
       int status = -1;
       bool is_sse = false;
@@ -503,9 +534,11 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
       req.headers = base_headers();
       req.headers.emplace("Accept", "text/event-stream");
       if (!last_event_id.empty()) req.headers.emplace("Last-Event-ID", last_event_id);
+      bool carried_session = req.headers.count(kSessionHeader) > 0;
       req.response_handler = [&](const httplib::Response& response) {
         status = response.status;
         is_sse = response.get_header_value("Content-Type").compare(0, 17, "text/event-stream") == 0;
+        note_get_stream_answered();
         return status == 200 && is_sse;
       };
       req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
@@ -523,16 +556,22 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
       httplib::Error error = httplib::Error::Success;
       client->send(req, res, error);
       release_client(client);
+      note_get_stream_answered();
       if (closing_.load()) return;
-      if (status == 405) {
-        mcp::log::debug(kComponent, "MCP server '{}' offers no GET stream (HTTP 405)", options_.name);
-        return;
-      }
-      if (status == 404) {
+      // 404 means "session expired" only for a request that carried our session, and only once
+      // the stream has existed: a server without sessions or without a GET route answers the
+      // first GET with 404 or 405, which just means there is no GET stream. A POST still finds
+      // out about a really expired session.
+      if (status == 404 && carried_session && established) {
         expire();
         fire_close();
         return;
       }
+      if (status == 405 || status == 404) {
+        mcp::log::debug(kComponent, "MCP server '{}' offers no GET stream (HTTP {})", options_.name, status);
+        return;
+      }
+      if (status == 200 && is_sse) established = true;
       last_event_id = parser.last_event_id();
       if (parser.retry_ms()) retry_ms = *parser.retry_ms();
       failures = status == 200 ? 0 : failures + 1;
@@ -570,6 +609,9 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
   std::size_t idle_workers_ = 0;
 
   std::thread get_thread_;
+  std::mutex get_answer_mutex_;
+  std::condition_variable get_answer_cv_;
+  bool get_answered_ = false;
 };
 
 StreamableHttpClientTransport::StreamableHttpClientTransport(StreamableHttpClientOptions options)

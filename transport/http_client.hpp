@@ -29,8 +29,11 @@ struct StreamableHttpClientOptions {
   std::chrono::seconds connect_timeout{10};
   // Longest silence tolerated on an open response (a slow tool's JSON answer, a quiet SSE stream).
   std::chrono::seconds read_timeout{600};
-  // Open the GET stream for server-initiated messages once the session is initialized.
-  bool open_get_stream = false;
+  // Open the GET stream for server-initiated messages once the session is initialized; sending
+  // notifications/initialized waits up to 2 s for the server's answer to that GET, so requests
+  // the server sends right after initialization are not lost. A server without one (HTTP 404 or
+  // 405 to the first GET) is fine: the transport goes on without the stream.
+  bool open_get_stream = true;
   // Requests in flight at once (one connection each); more wait their turn.
   std::size_t max_concurrent_requests = 16;
   // TLS: verify the server certificate (system CA store, or ca_cert_path when set).

@@ -119,6 +119,56 @@ TEST_CASE("http client: a 404 for a known session surfaces as session expiry and
   CHECK(recorder.closes() == 1);
 }
 
+TEST_CASE("http client: a server without sessions that refuses the GET stream keeps the connection usable") {
+  for (int get_status : {404, 405}) {
+    CAPTURE(get_status);
+    // Stateless, no Mcp-Session-Id, and no GET stream: answers GET with get_status.
+    httplib::Server upstream;
+    std::atomic<int> gets{0};
+    upstream.Post("/mcp", [&](const httplib::Request& req, httplib::Response& res) {
+      auto message = Json::parse(req.body);
+      if (!message.contains("id")) {
+        res.status = 202;
+        return;
+      }
+      Json result = message["method"] == "initialize" ? Json{{"protocolVersion", "2025-06-18"}}
+                                                      : Json{{"content", Json::array({{{"type", "text"}, {"text", "ok"}}})}};
+      res.set_content(Json{{"jsonrpc", "2.0"}, {"id", message["id"]}, {"result", result}}.dump(), "application/json");
+    });
+    upstream.Get("/mcp", [&](const httplib::Request&, httplib::Response& res) {
+      ++gets;
+      res.status = get_status;
+    });
+    int port = upstream.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { upstream.listen_after_bind(); });
+
+    StreamableHttpClientOptions options;  // the GET stream is on by default
+    options.url = "http://127.0.0.1:" + std::to_string(port) + "/mcp";
+    CHECK(options.open_get_stream);
+    Recorder recorder;
+    auto client = std::make_shared<StreamableHttpClientTransport>(options);
+    client->start(recorder.handlers());
+    client->send(initialize_request(1));
+    REQUIRE(recorder.wait_response(1).is_object());
+    CHECK(client->session_id().empty());
+    CHECK_NOTHROW(client->send(Json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}));
+    for (int i = 0; i < 500 && gets.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+    CHECK(gets.load() == 1);
+
+    client->send(request(2, "tools/call", {{"name", "add"}}));
+    auto answer = recorder.wait_response(2);
+    REQUIRE(answer.is_object());
+    CHECK(answer["result"]["content"][0]["text"] == "ok");
+    CHECK_FALSE(client->session_expired());
+    CHECK(recorder.closes() == 0);
+    CHECK_NOTHROW(client->send(Json{{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 9}}}}));
+    client->close();
+    CHECK(recorder.closes() == 1);
+    upstream.stop();
+    serving.join();
+  }
+}
+
 TEST_CASE("http client: the GET stream delivers server-initiated messages") {
   HttpFixture fx;
   Recorder recorder;
