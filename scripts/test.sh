@@ -36,7 +36,7 @@ group() {
 
 group "unit and integration tests (ctest)" \
   ctest --test-dir "$build_dir" --output-on-failure --timeout 600 -j "$(nproc)"
-[ -x "$root/scripts/conformance.sh" ] && group "MCP conformance suite" "$root/scripts/conformance.sh" "$build_dir"
+[ -x "$root/scripts/conformance.sh" ] && group "MCP conformance suite" "$root/scripts/conformance.sh" "$build_dir" --with-client
 [ -x "$root/scripts/integration.sh" ] && group "secops-local through the TypeScript SDK (OTRF oracle)" "$root/scripts/integration.sh" "$build_dir"
 [ -x "$root/scripts/interop.sh" ] && group "TypeScript SDK and Inspector interop" "$root/scripts/interop.sh" "$build_dir"
 
