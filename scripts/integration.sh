@@ -35,45 +35,8 @@ for candidate in "$build_dir/siem/secops-local" "$build_dir/secops-local"; do
 done
 [ -n "$program" ] || give_up "secops-local not found under $build_dir (build the secops-local target)"
 
-log=$(mktemp)
-runner_pid=""
-cleanup() {
-  # The runner leads its own process group: end it and any server it may have left behind.
-  if [ -n "$runner_pid" ]; then
-    kill -TERM -- "-$runner_pid" 2>/dev/null && sleep 1
-    kill -KILL -- "-$runner_pid" 2>/dev/null
-  fi
-  rm -f "$log"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 cd "$root"
-LH_SECOPS_LOCAL="$program" LH_OTRF_DATASETS="$datasets" setsid "$node" --test --test-reporter=spec \
-  --test-concurrency=1 "$@" tests/integration/*.test.mjs >"$log" 2>&1 &
-runner_pid=$!
-for ((waited = 0; waited < time_limit; waited++)); do
-  kill -0 "$runner_pid" 2>/dev/null || break
-  sleep 1
-done
-timed_out=0
-if kill -0 "$runner_pid" 2>/dev/null; then
-  timed_out=1
-  kill -TERM -- "-$runner_pid" 2>/dev/null
-  sleep 5
-  kill -KILL -- "-$runner_pid" 2>/dev/null
-fi
-wait "$runner_pid"
-status=$?
-cat "$log"
-[ "$timed_out" = 1 ] && echo "integration: the tests did not finish within ${time_limit}s" >&2
-
-count() { grep -E "^ℹ $1 [0-9]+$" "$log" | tail -n 1 | awk '{print $3}'; }
-passed=$(count pass)
-failed=$(count fail)
-cancelled=$(count cancelled)
-[ -n "$passed" ] || { passed=0; failed=1; }
-failed=$(( ${failed:-0} + ${cancelled:-0} ))
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# shellcheck source=lib/node-test-runner.sh
+. "$root/scripts/lib/node-test-runner.sh"
+run_node_tests "" "$time_limit" env LH_SECOPS_LOCAL="$program" LH_OTRF_DATASETS="$datasets" \
+  "$node" --test --test-reporter=spec --test-concurrency=1 "$@" tests/integration/*.test.mjs
