@@ -1,0 +1,21 @@
+// The hunt report as a hunter reads it (Markdown) and as it is kept (SQLite, served as hunt://reports/{id}).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace lh::skill::report {
+
+// Markdown from a hunt report (schemas/tools/hunt_report.json): title and status, hypothesis, scope,
+// techniques and their research, every query with its result count, negative results, the findings
+// table and each finding's reasons and evidence, a Mermaid graph of host-to-host movement, paths,
+// fan-out, timeline, enrichment, related cases, follow-ons, steps (failed ones named). Every value
+// from the logs is escaped for Markdown tables and Mermaid labels, so event text cannot break the layout.
+std::string render_markdown(const nlohmann::json& report);
+
+// A Mermaid flowchart (the ```mermaid block's body) of movement_graph: one node per host, one edge per
+// source/target pair labelled with technique and first-seen time; admin hosts styled apart.
+std::string render_mermaid(const nlohmann::json& movement_graph);
+
+}  // namespace lh::skill::report
