@@ -18,4 +18,17 @@ std::string render_markdown(const nlohmann::json& report);
 // source/target pair labelled with technique and first-seen time; admin hosts styled apart.
 std::string render_mermaid(const nlohmann::json& movement_graph);
 
+// The comment posted on a SOAR case: compact Markdown (status, hypothesis, techniques hunted, queries
+// with their results, negative results, findings with their enrichment, follow-ons), ending with the
+// line "hunt-fingerprint: <fingerprint>" so that a later run can see the hunt was already posted.
+// The fingerprint is written as given, minus any line breaks; keep it to [A-Za-z0-9._:-].
+std::string render_case_comment(const nlohmann::json& report, const std::string& fingerprint);
+
+// The marker line render_case_comment ends with ("hunt-fingerprint: <fingerprint>"), to search comments for.
+std::string fingerprint_marker(const std::string& fingerprint);
+
+// The plain-text block a tool returns beside structuredContent: status, counts, one line per finding,
+// paths, fan-out, failed steps. No Markdown; values are kept to one line each.
+std::string render_summary_text(const nlohmann::json& report);
+
 }  // namespace lh::skill::report

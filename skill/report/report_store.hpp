@@ -50,6 +50,9 @@ class ReportStore {
   // The hunt id that documented `fingerprint` on `case_id`, if any.
   std::optional<std::string> documented_by(const std::string& case_id, const std::string& fingerprint) const;
 
+  // The path the store was opened with.
+  const std::string& path() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
