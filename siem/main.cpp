@@ -2,26 +2,36 @@
 //
 //   secops-local --data logs/ more.zip [--now 2020-09-20T12:00:00Z] [--cases cases.db] [--iocs iocs.json]
 //                [--http 127.0.0.1:8080] [--log-level info] [--export-udm events.jsonl]
+//                [--inject-latency-ms N] [--inject-failure TOOL]...
 //
 // stdio by default (stdout carries only protocol lines); --http serves Streamable HTTP at /mcp.
+// The --inject-* options are deliberate faults for tests and benchmarks of MCP clients: a slow upstream
+// (every tools/call waits N ms first, ended early by cancellation) and failing tools (answering
+// secops-mcp's payload-error shape {"error": "injected failure"}).
 #include <signal.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "mcp/client.hpp"
 #include "mcp/log.hpp"
 #include "siem/server.hpp"
 #include "transport/http_server.hpp"
+#include "transport/in_memory.hpp"
 #include "transport/stdio_server.hpp"
 
 namespace {
@@ -101,6 +111,104 @@ int serve_http(lh::mcp::Server& server, const HttpAddress& address) {
   return 0;
 }
 
+struct FaultInjection {
+  std::chrono::milliseconds latency{0};
+  std::set<std::string> failing_tools;
+  bool active() const { return latency.count() > 0 || !failing_tools.empty(); }
+};
+
+lh::mcp::ToolAnnotations annotations_from_json(const lh::mcp::Json& json) {
+  lh::mcp::ToolAnnotations annotations;
+  if (!json.is_object()) return annotations;
+  if (json.contains("title") && json["title"].is_string()) annotations.title = json["title"].get<std::string>();
+  auto flag = [&json](const char* key) -> std::optional<bool> {
+    if (json.contains(key) && json[key].is_boolean()) return json[key].get<bool>();
+    return std::nullopt;
+  };
+  annotations.read_only_hint = flag("readOnlyHint");
+  annotations.destructive_hint = flag("destructiveHint");
+  annotations.idempotent_hint = flag("idempotentHint");
+  annotations.open_world_hint = flag("openWorldHint");
+  return annotations;
+}
+
+// Waits `pause` unless the call is cancelled first; false when cancelled.
+bool pause_unless_cancelled(std::chrono::milliseconds pause, const std::stop_token& cancel) {
+  std::mutex mutex;
+  std::condition_variable_any never_notified;
+  std::unique_lock lock(mutex);
+  never_notified.wait_for(lock, cancel, pause, [] { return false; });
+  return !cancel.stop_requested();
+}
+
+// The real tools stay untouched: a front server lists the same tools (same schemas and annotations) and
+// forwards each call over an in-process MCP session, after the injected delay, unless the tool is one of
+// the failing ones.
+class FaultInjectingFront {
+ public:
+  FaultInjectingFront(lh::mcp::Server& backend, FaultInjection faults) : front_(front_options()) {
+    auto [client_end, server_end] = lh::transport::make_in_memory_pair();
+    backend_session_ = backend.connect(server_end);
+    lh::mcp::ClientOptions client_options;
+    client_options.info = lh::mcp::Implementation{"secops-local-fault-injection", "0.1.0"};
+    client_options.request_timeout = std::chrono::hours(1);
+    client_options.connect_attempts = 1;
+    client_options.worker_threads = 1;
+    backend_client_ = std::make_unique<lh::mcp::Client>(
+        [transport = client_end]() mutable { return std::exchange(transport, nullptr); }, client_options);
+    backend_client_->connect();
+
+    std::set<std::string> unknown = faults.failing_tools;
+    for (const auto& listed : backend_client_->list_tools()) {
+      const std::string name = listed.value("name", "");
+      unknown.erase(name);
+      const bool fails = faults.failing_tools.contains(name);
+      lh::mcp::Tool tool;
+      tool.name = name;
+      if (listed.contains("title") && listed["title"].is_string()) tool.title = listed["title"].get<std::string>();
+      tool.description = listed.value("description", "");
+      tool.input_schema = listed.value("inputSchema", lh::mcp::Json{{"type", "object"}});
+      // A failing tool answers with an error payload that its result schema would reject.
+      if (!fails && listed.contains("outputSchema")) tool.output_schema = listed["outputSchema"];
+      if (listed.contains("annotations")) tool.annotations = annotations_from_json(listed["annotations"]);
+      tool.handler = [client = backend_client_.get(), name, fails, latency = faults.latency](
+                         const lh::mcp::Json& arguments, lh::mcp::ToolContext& context) -> lh::mcp::ToolResult {
+        if (latency.count() > 0 && !pause_unless_cancelled(latency, context.stop_token())) {
+          return lh::mcp::ToolResult::error("cancelled");
+        }
+        if (fails) return lh::mcp::ToolResult::text(lh::mcp::Json{{"error", "injected failure"}}.dump(2));
+        lh::mcp::CallOptions options;
+        options.cancel = context.stop_token();
+        return client->call_tool(name, arguments, options);
+      };
+      front_.add_tool(std::move(tool));
+    }
+    for (const auto& name : unknown) {
+      std::cerr << "secops-local: warning: --inject-failure " << name << ": no such tool\n";
+    }
+    if (faults.latency.count() > 0) {
+      std::cerr << "secops-local: injecting " << faults.latency.count() << " ms before every tool call\n";
+    }
+    for (const auto& name : faults.failing_tools) std::cerr << "secops-local: injecting failures into " << name << "\n";
+  }
+
+  lh::mcp::Server& server() { return front_; }
+
+ private:
+  static lh::mcp::ServerOptions front_options() {
+    auto options = lh::siem::secops_local_server_options();
+    // Delayed calls hold a worker each while they wait.
+    options.max_worker_threads = 512;
+    // The backend already checked its structuredContent.
+    options.validate_structured_content = false;
+    return options;
+  }
+
+  std::shared_ptr<lh::mcp::ServerSession> backend_session_;
+  std::unique_ptr<lh::mcp::Client> backend_client_;
+  lh::mcp::Server front_;
+};
+
 int export_udm(const lh::siem::EventStore& events, const std::filesystem::path& path) {
   std::ofstream out(path, std::ios::trunc);
   if (!out) {
@@ -144,6 +252,14 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
   app.add_option("--export-udm", export_path, "Write every loaded event as one UDM JSON per line to FILE and exit");
+  long inject_latency_ms = 0;
+  std::vector<std::string> inject_failures;
+  app.add_option("--inject-latency-ms", inject_latency_ms,
+                 "Fault injection (tests, benchmarks): every tools/call waits N ms before it is answered")
+      ->check(CLI::Range(0L, 3600L * 1000L));
+  app.add_option("--inject-failure", inject_failures,
+                 "Fault injection (tests): TOOL answers {\"error\": \"injected failure\"} (repeatable)")
+      ->allow_extra_args(false);
   CLI11_PARSE(app, argc, argv);
 
   lh::mcp::log::Level level{};
@@ -228,8 +344,14 @@ int main(int argc, char** argv) {
 
   lh::mcp::Server server(lh::siem::secops_local_server_options());
   lh::siem::add_secops_tools(server, *backend);
+  FaultInjection faults;
+  faults.latency = std::chrono::milliseconds(inject_latency_ms);
+  faults.failing_tools.insert(inject_failures.begin(), inject_failures.end());
   try {
-    return http_address ? serve_http(server, *http_address) : serve_stdio(server);
+    std::unique_ptr<FaultInjectingFront> front;
+    if (faults.active()) front = std::make_unique<FaultInjectingFront>(server, faults);
+    lh::mcp::Server& served = front ? front->server() : server;
+    return http_address ? serve_http(served, *http_address) : serve_stdio(served);
   } catch (const std::exception& error) {
     std::cerr << "secops-local: " << error.what() << "\n";
     return 1;

@@ -42,6 +42,29 @@ std::map<std::string, std::string> expanded_string_map(const Json& value, const 
   return out;
 }
 
+// Tool arguments added to every call; string values (also inside arrays and objects) get ${VAR} expansion.
+Json expanded_argument_value(const Json& value, const std::string& path, const EnvironmentLookup& environment) {
+  if (value.is_string()) return expand_variables(value.get_ref<const std::string&>(), path, environment);
+  if (value.is_array()) {
+    Json out = Json::array();
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      out.push_back(expanded_argument_value(value[i], fmt::format("{}[{}]", path, i), environment));
+    }
+    return out;
+  }
+  if (value.is_object()) {
+    Json out = Json::object();
+    for (const auto& [key, item] : value.items()) out[key] = expanded_argument_value(item, path + "." + key, environment);
+    return out;
+  }
+  return value;
+}
+
+Json expanded_arguments(const Json& value, const std::string& path, const EnvironmentLookup& environment) {
+  if (!value.is_object()) fail(path, "must be an object of tool arguments");
+  return expanded_argument_value(value, path, environment);
+}
+
 bool starts_with_http_scheme(std::string_view url) {
   auto lower = std::string(url.substr(0, 8));
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -79,8 +102,8 @@ ServerConfig parse_server(const std::string& name, const Json& entry, const Envi
   if (has_command && has_url) fail(path, R"(has both "command" and "url"; use one)");
   if (!has_command && !has_url) fail(path, R"(needs either "command" or "url")");
 
-  static const std::vector<std::string> stdio_keys = {"command", "args", "env", "cwd", "type"};
-  static const std::vector<std::string> http_keys = {"url", "headers", "type"};
+  static const std::vector<std::string> stdio_keys = {"command", "args", "env", "cwd", "type", "arguments"};
+  static const std::vector<std::string> http_keys = {"url", "headers", "type", "arguments"};
   const auto& allowed = has_command ? stdio_keys : http_keys;
   for (const auto& [key, value] : entry.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -115,6 +138,7 @@ ServerConfig parse_server(const std::string& name, const Json& entry, const Envi
     if (entry.contains("headers")) http.headers = expanded_string_map(entry["headers"], path + ".headers", environment);
     server.launch = std::move(http);
   }
+  if (entry.contains("arguments")) server.arguments = expanded_arguments(entry["arguments"], path + ".arguments", environment);
   return server;
 }
 
@@ -303,6 +327,11 @@ std::string GatewayConfig::describe() const {
       const auto& http = server.http();
       text += fmt::format("{}: http {}", name, http.url);
       if (!http.headers.empty()) text += fmt::format(" headers {{{}}}", masked_map(http.headers, ": "));
+    }
+    if (!server.arguments.empty()) {
+      std::string keys;
+      for (const auto& [key, value] : server.arguments.items()) keys += (keys.empty() ? "" : ", ") + key;
+      text += fmt::format(" arguments {{{}}}", keys);
     }
     text += fmt::format(" (concurrency {}, timeout {} ms)\n", server.limits.concurrency, server.limits.timeout.count());
   }

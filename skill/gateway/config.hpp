@@ -2,8 +2,13 @@
 // MCP clients share (stdio servers: command/args/env/cwd; HTTP servers: url/headers), plus which server
 // plays which role, per-role tool renames and per-server limits.
 //
-// ${VAR} in command, args, env, cwd, url and headers is replaced from the environment ("$${" is a
-// literal "${"). Every expanded env and header value is registered with mcp::log::add_secret, so
+// ${VAR} in command, args, env, cwd, url, headers and the string values of "arguments" is replaced from
+// the environment ("$${" is a literal "${").
+//
+// Besides the mcpServers keys every client knows, a server entry may carry "arguments": an object of
+// tool arguments the gateway adds to each call of that server's tools whose inputSchema declares them
+// and that the call does not set itself, e.g. the tenant ids Google's remote SecOps server wants on
+// every call: "arguments": {"project_id": "${PROJECT}", "customer_id": "...", "region": "us"}. Every expanded env and header value is registered with mcp::log::add_secret, so
 // tokens never reach a log line; describe() shows those values as "***".
 #pragma once
 
@@ -52,6 +57,8 @@ struct ServerConfig {
   std::string name;
   std::variant<StdioServer, HttpServer> launch;
   ServerLimits limits;
+  // The entry's "arguments" object (always an object; empty when absent).
+  nlohmann::json arguments = nlohmann::json::object();
 
   bool is_stdio() const { return std::holds_alternative<StdioServer>(launch); }
   const StdioServer& stdio() const { return std::get<StdioServer>(launch); }

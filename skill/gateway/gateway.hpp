@@ -116,6 +116,9 @@ class Gateway {
 
   std::vector<ServerStatus> status() const;
   std::size_t calls_made() const noexcept;  // tools/call requests sent, retries included
+  // Sessions established with `server` so far (1 while the first session lives; +1 per reconnect,
+  // e.g. after a stdio child died); 0 for an unknown or never-connected server.
+  int connection_count(std::string_view server) const;
 
   // The no-config default: secops-local over stdio on `data_paths` (files, folders, .zip, .evtx), as
   // the siem and cases roles. `secops_local` is the executable to run; `extra_args` are appended
