@@ -37,6 +37,14 @@ void add_unique(std::vector<std::string>& items, const std::string& value) {
   items.push_back(value);
 }
 
+// "10:58:14 UTC" left readable: digits and colons followed by a space cannot form an entity or a style
+// rewrite; anything else in a timestamp is escaped like a label.
+std::string clock_label(const std::string& timestamp) {
+  const std::string clock = detail::clock_time(timestamp);
+  const bool plain = clock.size() == 12 && clock.find_first_not_of("0123456789:") == 8 && clock.substr(8) == " UTC";
+  return plain ? clock : mermaid_label(clock);
+}
+
 }  // namespace
 
 std::string render_mermaid(const nlohmann::json& movement_graph) {
@@ -99,10 +107,11 @@ std::string render_mermaid(const nlohmann::json& movement_graph) {
   std::vector<std::size_t> severe_edges;
   for (std::size_t i = 0; i < edges.size(); ++i) {
     const Edge& edge = edges[i];
-    std::string label = edge.techniques.empty() ? "unknown technique" : detail::join(edge.techniques, ", ");
-    if (!edge.first_seen.empty()) label += " " + detail::clock_time(edge.first_seen);
-    out += "  " + nodes[node_index.at(edge.from)].id + " -->|\"" + mermaid_label(label) + "\"| " +
-           nodes[node_index.at(edge.to)].id + "\n";
+    std::string label =
+        mermaid_label(edge.techniques.empty() ? "unknown technique" : detail::join(edge.techniques, ", "));
+    if (!edge.first_seen.empty()) label += " " + clock_label(edge.first_seen);
+    out += "  " + nodes[node_index.at(edge.from)].id + " -->|\"" + label + "\"| " + nodes[node_index.at(edge.to)].id +
+           "\n";
     if (detail::severity_rank(edge.severity) >= detail::severity_rank("high")) severe_edges.push_back(i);
   }
   if (any_admin) {
