@@ -115,6 +115,9 @@ std::string render_case_comment(const nlohmann::json& report, const std::string&
       const auto score = opt_int(command, "score");
       line("  - command (score " + (score ? std::to_string(*score) : std::string("?")) + "): " +
            md_code_span(trim_text(str(command, "command_line"), 300)));
+      if (auto decoded = opt_str(command, "decoded"); decoded && !decoded->empty()) {
+        line("    - decoded: " + md_code_span(trim_text(*decoded, 300)));
+      }
     }
     for (const Json* entity : detail::enrichment_for(report, finding)) {
       std::string enriched = "  - " + md_text(str(*entity, "type", "entity")) + " " + md_text(str(*entity, "value")) + ": " +

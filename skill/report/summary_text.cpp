@@ -44,7 +44,8 @@ std::string render_summary_text(const nlohmann::json& report) {
   std::string counts = fmt::format("{} queries ({} with hits, {} without, {} failed); {} findings", queries.size(),
                                    with_hits, arr(report, "negative_results").size(), failed, findings.size());
   if (!by_severity.empty()) counts += " (" + detail::join(by_severity, ", ") + ")";
-  counts += fmt::format("; {} paths; {} upstream calls", arr(report, "paths").size(),
+  const std::size_t path_count = arr(report, "paths").size();
+  counts += fmt::format("; {} {}; {} upstream calls", path_count, path_count == 1 ? "path" : "paths",
                         detail::opt_int(report, "upstream_calls").value_or(0));
   line(counts);
 
@@ -69,7 +70,7 @@ std::string render_summary_text(const nlohmann::json& report) {
     line("  " + str(item, "source", "?") + " -> " + std::to_string(strings(item, "targets").size()) + " hosts: " +
          detail::join(strings(item, "targets"), ", "));
   }
-  if (!problems.empty()) line("Failed:");
+  if (!problems.empty()) line("Problems:");
   for (const auto& problem : problems) line("  " + trim_text(problem, 300));
   const auto& documentation = obj(report, "documentation");
   if (auto status = detail::opt_str(documentation, "status")) {
