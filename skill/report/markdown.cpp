@@ -127,6 +127,10 @@ class MarkdownWriter {
     if (const auto calls = opt_int(report_, "upstream_calls")) line("- Upstream calls: " + std::to_string(*calls));
     const std::string case_id = str(report_, "hunt_case_id");
     line("- Case: " + (case_id.empty() ? std::string(kNone) : md_code_span(case_id)));
+    // Not in every report: the workflow's documentation key, shown so a reviewer can match case comments.
+    if (const std::string fingerprint = str(report_, "hunt_fingerprint"); !fingerprint.empty()) {
+      line("- Fingerprint: " + md_code_span(fingerprint));
+    }
     line(fmt::format("- Findings: {}, paths: {}, queries: {}, negative results: {}", arr(report_, "findings").size(),
                      arr(report_, "paths").size(), arr(report_, "queries").size(),
                      arr(report_, "negative_results").size()));

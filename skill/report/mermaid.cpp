@@ -99,7 +99,7 @@ std::string render_mermaid(const nlohmann::json& movement_graph) {
   if (nodes.empty()) out += "  none[\"no host-to-host movement found\"]\n";
   bool any_admin = false;
   for (const Node& node : nodes) {
-    std::string label = mermaid_label(node.host);
+    std::string label = node.host.empty() ? std::string("(unknown host)") : mermaid_label(node.host);
     if (!node.ips.empty()) label += "<br/>" + mermaid_label(detail::join(node.ips, ", "));
     out += "  " + node.id + "[\"" + label + "\"]\n";
     any_admin = any_admin || node.admin;

@@ -32,6 +32,10 @@ TEST_CASE("a complete report: title, overview, summary, hypothesis, scope") {
   CHECK(has_line(md, "- Upstream calls: 11"));
   CHECK(has_line(md, "- Case: `CASE-17`"));
   CHECK(has_line(md, "- Findings: 3, paths: 1, queries: 3, negative results: 1"));
+  CHECK(md.find("- Fingerprint:") == std::string::npos);
+  json with_fingerprint = full_report();
+  with_fingerprint["hunt_fingerprint"] = "0123456789abcdef";
+  CHECK(has_line(render_markdown(with_fingerprint), "- Fingerprint: `0123456789abcdef`"));
   CHECK(section(md, "## Summary") ==
         std::vector<std::string>{"2 techniques hunted over 72 h: 3 findings, one path ADMIN-JUMP01 → WKS07 → FILESRV01."});
   CHECK(section(md, "## Hypothesis") ==

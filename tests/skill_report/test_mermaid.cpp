@@ -63,6 +63,11 @@ TEST_CASE("mermaid: every character a label could break on is an entity") {
         "#lt;o#gt;n#amp;m l\"]\n");
 }
 
+TEST_CASE("mermaid: an empty host name gets a label and an id") {
+  json graph = {{"nodes", json::array({{{"host", ""}}})}, {"edges", json::array()}};
+  CHECK(render_mermaid(graph) == "flowchart LR\n  h_[\"(unknown host)\"]\n");
+}
+
 TEST_CASE("mermaid: an empty graph still draws") {
   CHECK(render_mermaid(json::object()) == "flowchart LR\n  none[\"no host-to-host movement found\"]\n");
   CHECK(render_mermaid(json("not a graph")) == "flowchart LR\n  none[\"no host-to-host movement found\"]\n");
