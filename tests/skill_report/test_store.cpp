@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -225,5 +226,19 @@ TEST_CASE("store: a path that cannot be opened names the path") {
                        ReportStoreError);
   CHECK_THROWS_WITH_AS(ReportStore(dir.file("missing/dir/reports.db")),
                        ("skill.report.store: " + dir.file("missing/dir/reports.db") + ": unable to open database file").c_str(),
+                       ReportStoreError);
+}
+
+TEST_CASE("store: a file that is not a database names the path and says so") {
+  TempDir dir;
+  const std::string path = dir.file("not-a-db.db");
+  {
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    REQUIRE(file != nullptr);
+    const std::string garbage(4096, 'x');
+    std::fwrite(garbage.data(), 1, garbage.size(), file);
+    std::fclose(file);
+  }
+  CHECK_THROWS_WITH_AS(ReportStore{path}, ("skill.report.store: " + path + ": file is not a database").c_str(),
                        ReportStoreError);
 }
