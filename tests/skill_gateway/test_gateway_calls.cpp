@@ -1,0 +1,466 @@
+// The gateway against real upstreams: the secops-local executable over stdio and HTTP, and in-process
+// servers behind loopback HTTP that speak Google's tool names, fail on purpose or count calls in flight.
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "mcp/log.hpp"
+#include "skill/gateway/gateway.hpp"
+#include "tests/skill_gateway/loopback.hpp"
+#include "transport/subprocess.hpp"
+
+namespace gw = lh::skill::gateway;
+using gateway_test::echo_tool;
+using gateway_test::http_server_config;
+using gateway_test::Json;
+using gateway_test::LoopbackUpstream;
+using gateway_test::object_schema;
+
+namespace {
+
+const std::string kSecopsLocal = LH_TEST_SECOPS_LOCAL;
+const std::string kDemoData = LH_TEST_DEMO_DATA;
+const Json kLogonSearch = {{"query", "metadata.event_type = \"USER_LOGIN\""}, {"hours_back", 72}, {"max_events", 5}};
+
+gw::GatewayOptions quick_retries() {
+  gw::GatewayOptions options;
+  options.first_backoff = std::chrono::milliseconds(5);
+  return options;
+}
+
+gw::GatewayConfig local(const std::vector<std::string>& extra_args = {}) {
+  return gw::Gateway::local_config(kSecopsLocal, {kDemoData}, extra_args);
+}
+
+// Runs `call` and returns the UpstreamError it throws (fails the test when it throws none).
+template <typename Call>
+gw::UpstreamError upstream_error_of(Call&& call) {
+  try {
+    call();
+  } catch (const gw::UpstreamError& e) {
+    return e;
+  }
+  FAIL("no UpstreamError was thrown");
+  return gw::UpstreamError(gw::UpstreamError::Kind::protocol, "", "", "unreachable");
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Children of this process (any thread) whose command name is `name`.
+std::vector<pid_t> child_processes_named(const std::string& name) {
+  std::vector<pid_t> found;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream children(task.path() / "children");
+    pid_t pid = 0;
+    while (children >> pid) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string command;
+      std::getline(comm, command);
+      if (command == name) found.push_back(pid);
+    }
+  }
+  return found;
+}
+
+// secops-local --http 127.0.0.1:0 as a child; its URL is read from the "listening on" line on stderr.
+struct HttpSecopsLocal {
+  explicit HttpSecopsLocal(std::vector<std::string> extra = {}) {
+    lh::transport::SubprocessOptions options;
+    options.command = kSecopsLocal;
+    options.args = {"--data", kDemoData, "--http", "127.0.0.1:0"};
+    options.args.insert(options.args.end(), extra.begin(), extra.end());
+    process = lh::transport::Subprocess::spawn(options);
+    std::string seen;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd descriptor{process->stderr_fd(), POLLIN, 0};
+      if (::poll(&descriptor, 1, 200) <= 0) continue;
+      char buffer[512];
+      const ssize_t n = ::read(process->stderr_fd(), buffer, sizeof buffer);
+      if (n <= 0) break;
+      seen.append(buffer, static_cast<std::size_t>(n));
+      const auto at = seen.find("listening on ");
+      const auto end = at == std::string::npos ? std::string::npos : seen.find('\n', at);
+      if (end != std::string::npos) {
+        url = seen.substr(at + 13, end - at - 13);
+        break;
+      }
+    }
+    REQUIRE_MESSAGE(!url.empty(), "secops-local --http did not report its address: " << seen);
+  }
+  ~HttpSecopsLocal() {
+    process->signal_group(SIGTERM);
+    process->wait_for_exit(std::chrono::seconds(5));
+  }
+  std::unique_ptr<lh::transport::Subprocess> process;
+  std::string url;
+};
+
+}  // namespace
+
+TEST_CASE("secops-local over stdio: capabilities route to its tools, one session serves every call") {
+  gw::Gateway gateway(local());
+  gateway.start();
+  const auto status = gateway.status();
+  REQUIRE(status.size() == 1);
+  CHECK(status[0].name == "secops-local");
+  CHECK(status[0].transport == "stdio");
+  CHECK(status[0].connected);
+  CHECK_FALSE(status[0].error);
+  REQUIRE(status[0].server_info);
+  CHECK(status[0].server_info->rfind("secops-local ", 0) == 0);
+  CHECK(status[0].roles == std::vector<std::string>{"cases", "siem"});
+
+  CHECK(gateway.route("search_udm") == "secops-local/search_udm");
+  CHECK(gateway.route("lookup_entity") == "secops-local/lookup_entity");
+  CHECK(gateway.route("post_case_comment") == "secops-local/post_case_comment");
+  CHECK(gateway.has("get_threat_intel"));
+  CHECK_FALSE(gateway.has("get_file_report"));
+
+  auto search = gateway.call("search_udm", kLogonSearch);
+  CHECK(search.server == "secops-local");
+  CHECK(search.tool == "search_udm");
+  CHECK(search.attempts == 1);
+  REQUIRE(search.value.contains("events"));
+  CHECK(search.value["events"].size() == 5);
+
+  auto entity = gateway.call("lookup_entity", {{"entity_value", "FILESRV01"}, {"hours_back", 72}});
+  CHECK(contains(entity.text, "FILESRV01"));
+  gateway.call("list_cases", Json::object());
+
+  std::vector<std::jthread> callers;
+  for (int i = 0; i < 8; ++i) callers.emplace_back([&gateway] { gateway.call("search_udm", kLogonSearch); });
+  callers.clear();
+  CHECK(gateway.calls_made() == 11);
+  CHECK(gateway.connection_count("secops-local") == 1);
+}
+
+TEST_CASE("secops-local over stdio: a toolOverrides entry picks the tool") {
+  auto config = local();
+  config.tool_overrides["siem"]["lookup_entity"] = "search_entity";
+  config.tool_overrides["cases"]["list_cases"] = "list_every_case";
+  gw::Gateway gateway(config);
+  gateway.start();
+  CHECK(gateway.route("lookup_entity") == "secops-local/search_entity");
+  CHECK_FALSE(gateway.has("list_cases"));
+  const auto error = upstream_error_of([&] { gateway.call("list_cases", Json::object()); });
+  CHECK(error.kind() == gw::UpstreamError::Kind::not_configured);
+  CHECK(std::string(error.what()) ==
+        "skill.gateway.not_configured: no upstream offers list_cases: role cases is served by 'secops-local', "
+        "which has no tool list_every_case (toolOverrides)");
+}
+
+TEST_CASE("secops-local over HTTP answers like over stdio") {
+  HttpSecopsLocal server;
+  gw::GatewayConfig config;
+  config.servers.emplace("secops-http", http_server_config("secops-http", server.url));
+  config.roles = {{"siem", "secops-http"}, {"cases", "secops-http"}};
+  gw::Gateway over_http(config);
+  over_http.start();
+  REQUIRE(over_http.status()[0].connected);
+  CHECK(over_http.status()[0].transport == "http");
+
+  gw::Gateway over_stdio(local());
+  const Json query = {{"query", "metadata.event_type = \"NETWORK_CONNECTION\""}, {"hours_back", 72}, {"max_events", 1000}};
+  const auto via_http = over_http.call("search_udm", query);
+  const auto via_stdio = over_stdio.call("search_udm", query);
+  CHECK(via_http.server == "secops-http");
+  CHECK(via_http.value["total_events"] == via_stdio.value["total_events"]);
+  CHECK(via_http.value["events"] == via_stdio.value["events"]);
+  for (int i = 0; i < 5; ++i) over_http.call("lookup_entity", {{"entity_value", "DC01"}});
+  CHECK(over_http.connection_count("secops-http") == 1);
+}
+
+TEST_CASE("arguments are renamed for a server with Google's tool names, tenant ids filled from the config") {
+  LoopbackUpstream google("chronicle");
+  google.server.add_tool(echo_tool("udm_search", object_schema({{"query", "string"}, {"start_time", "string"},
+                                                                {"end_time", "string"}, {"page_size", "integer"},
+                                                                {"project_id", "string"}, {"customer_id", "string"},
+                                                                {"region", "string"}})));
+  google.server.add_tool(echo_tool("summarize_entity", object_schema({{"query", "string"}, {"project_id", "string"}})));
+  google.server.add_tool(echo_tool("create_case_comment", object_schema({{"name", "string"}, {"comment_text", "string"},
+                                                                         {"project_id", "string"}})));
+  google.start();
+
+  gw::GatewayConfig config;
+  auto server = http_server_config("chronicle", google.url());
+  server.arguments = {{"project_id", "proj-77"}, {"customer_id", "cust-88"}, {"region", "eu"}};
+  config.servers.emplace("chronicle", server);
+  config.roles = {{"siem", "chronicle"}, {"cases", "chronicle"}};
+  gw::Gateway gateway(config);
+  gateway.start();
+  CHECK(gateway.route("search_udm") == "chronicle/udm_search");
+  CHECK(gateway.route("lookup_entity") == "chronicle/summarize_entity");
+  CHECK(gateway.route("post_case_comment") == "chronicle/create_case_comment");
+  CHECK_FALSE(gateway.has("get_ioc_matches"));
+
+  const auto search = gateway.call("search_udm", {{"query", "principal.hostname = \"DC01\""}, {"hours_back", 24},
+                                                  {"max_events", 10}});
+  CHECK(search.tool == "udm_search");
+  const Json& sent = search.value["received"];
+  CHECK(sent["query"] == "principal.hostname = \"DC01\"");
+  CHECK(sent["page_size"] == 10);
+  CHECK(sent["project_id"] == "proj-77");
+  CHECK(sent["customer_id"] == "cust-88");
+  CHECK(sent["region"] == "eu");
+  CHECK(sent.contains("start_time"));
+  CHECK(sent.contains("end_time"));
+  CHECK_FALSE(sent.contains("hours_back"));
+  CHECK_FALSE(sent.contains("max_events"));
+
+  const auto entity = gateway.call("lookup_entity", {{"entity_value", "10.20.0.18"}, {"hours_back", 72}});
+  CHECK(entity.value["received"] == Json{{"query", "10.20.0.18"}, {"project_id", "proj-77"}});
+
+  gw::CallSettings write;
+  write.read_only = false;
+  const auto comment = gateway.call("post_case_comment", {{"case_id", "cases/12"}, {"comment", "hunt report"}}, write);
+  CHECK(comment.value["received"] == Json{{"name", "cases/12"}, {"comment_text", "hunt report"}, {"project_id", "proj-77"}});
+}
+
+TEST_CASE("the per-server concurrency limit holds calls back") {
+  LoopbackUpstream upstream;
+  auto in_flight = std::make_shared<std::atomic<int>>(0);
+  auto most = std::make_shared<std::atomic<int>>(0);
+  lh::mcp::Tool slow;
+  slow.name = "search_udm";
+  slow.input_schema = object_schema({{"query", "string"}});
+  slow.handler = [in_flight, most](const Json&, lh::mcp::ToolContext&) {
+    const int now = ++*in_flight;
+    int seen = most->load();
+    while (now > seen && !most->compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    --*in_flight;
+    return lh::mcp::ToolResult::structured(Json{{"events", Json::array()}});
+  };
+  upstream.server.add_tool(slow);
+  upstream.start();
+
+  gw::GatewayConfig config;
+  auto server = http_server_config("limited", upstream.url());
+  server.limits.concurrency = 2;
+  config.servers.emplace("limited", server);
+  gw::Gateway gateway(config);
+  std::atomic<int> answered{0};
+  {
+    std::vector<std::jthread> callers;
+    for (int i = 0; i < 10; ++i) {
+      callers.emplace_back([&] {
+        gateway.call("search_udm", {{"query", "x"}});
+        ++answered;
+      });
+    }
+  }
+  CHECK(answered == 10);
+  CHECK(most->load() >= 1);
+  CHECK(most->load() <= 2);
+}
+
+TEST_CASE("read-only calls are retried on transient failures, write calls never") {
+  LoopbackUpstream upstream;
+  auto search_calls = std::make_shared<std::atomic<int>>(0);
+  lh::mcp::Tool flaky;
+  flaky.name = "search_udm";
+  flaky.input_schema = object_schema({{"query", "string"}});
+  flaky.handler = [search_calls](const Json&, lh::mcp::ToolContext&) {
+    if (++*search_calls <= 2) throw lh::mcp::McpError(lh::mcp::error_code::internal_error, "backend hiccup");
+    return lh::mcp::ToolResult::structured(Json{{"events", Json::array()}, {"total_events", 0}});
+  };
+  auto comment_calls = std::make_shared<std::atomic<int>>(0);
+  lh::mcp::Tool failing_write;
+  failing_write.name = "post_case_comment";
+  failing_write.input_schema = object_schema({{"case_id", "string"}, {"comment", "string"}});
+  failing_write.handler = [comment_calls](const Json&, lh::mcp::ToolContext&) -> lh::mcp::ToolResult {
+    ++*comment_calls;
+    throw lh::mcp::McpError(lh::mcp::error_code::internal_error, "SOAR answered HTTP 503");
+  };
+  auto entity_calls = std::make_shared<std::atomic<int>>(0);
+  lh::mcp::Tool rejecting;
+  rejecting.name = "lookup_entity";
+  rejecting.input_schema = object_schema({{"entity_value", "string"}});
+  rejecting.handler = [entity_calls](const Json&, lh::mcp::ToolContext&) -> lh::mcp::ToolResult {
+    ++*entity_calls;
+    throw lh::mcp::McpError(lh::mcp::error_code::invalid_params, "entity_value: must not be empty");
+  };
+  upstream.server.add_tool(flaky);
+  upstream.server.add_tool(failing_write);
+  upstream.server.add_tool(rejecting);
+  upstream.start();
+
+  gw::GatewayConfig config;
+  config.servers.emplace("flaky", http_server_config("flaky", upstream.url()));
+  gw::Gateway gateway(config, quick_retries());
+
+  const auto search = gateway.call("search_udm", {{"query", "x"}});
+  CHECK(search.attempts == 3);
+  CHECK(*search_calls == 3);
+  CHECK(gateway.calls_made() == 3);
+
+  gw::CallSettings write;
+  write.read_only = false;
+  const auto write_error = upstream_error_of(
+      [&] { gateway.call("post_case_comment", {{"case_id", "7"}, {"comment", "report"}}, write); });
+  CHECK(*comment_calls == 1);
+  CHECK(write_error.kind() == gw::UpstreamError::Kind::protocol);
+  CHECK(write_error.server() == "flaky");
+  CHECK(write_error.tool() == "post_case_comment");
+  CHECK(contains(write_error.what(), "not retried: the call writes"));
+
+  const auto rejected = upstream_error_of([&] { gateway.call("lookup_entity", {{"entity_value", ""}}); });
+  CHECK(*entity_calls == 1);
+  CHECK(rejected.kind() == gw::UpstreamError::Kind::protocol);
+}
+
+TEST_CASE("payload-level errors of every shape fail the call, naming server and tool") {
+  LoopbackUpstream upstream;
+  auto text_tool = [](std::string name, std::string text) {
+    lh::mcp::Tool tool;
+    tool.name = std::move(name);
+    tool.handler = [text](const Json&, lh::mcp::ToolContext&) { return lh::mcp::ToolResult::text(text); };
+    return tool;
+  };
+  upstream.server.add_tool(text_tool("search_udm", R"({"error": "Error searching UDM: invalid query", "events": []})"));
+  upstream.server.add_tool(text_tool("lookup_entity", "Error retrieving entity: permission denied"));
+  lh::mcp::Tool empty;
+  empty.name = "list_cases";
+  empty.handler = [](const Json&, lh::mcp::ToolContext&) { return lh::mcp::ToolResult{}; };
+  upstream.server.add_tool(empty);
+  lh::mcp::Tool flagged;
+  flagged.name = "get_case_full_details";
+  flagged.handler = [](const Json&, lh::mcp::ToolContext&) { return lh::mcp::ToolResult::error("case not found"); };
+  upstream.server.add_tool(flagged);
+  upstream.start();
+
+  gw::GatewayConfig config;
+  config.servers.emplace("soc", http_server_config("soc", upstream.url()));
+  gw::Gateway gateway(config, quick_retries());
+
+  struct Expectation {
+    std::string capability;
+    std::string detail;
+  };
+  for (const auto& [capability, detail] : std::vector<Expectation>{
+           {"search_udm", "answered with an error payload: Error searching UDM: invalid query"},
+           {"lookup_entity", "answered with an error text: Error retrieving entity: permission denied"},
+           {"list_cases", "answered with empty content"},
+           {"get_case_full_details", "answered isError: case not found"}}) {
+    CAPTURE(capability);
+    const auto error = upstream_error_of([&] { gateway.call(capability, {{"case_id", "1"}}); });
+    CHECK(error.kind() == gw::UpstreamError::Kind::payload_error);
+    CHECK(error.server() == "soc");
+    CHECK(error.tool() == capability);
+    CHECK(contains(error.what(), "skill.gateway.payload_error: upstream 'soc' tool " + capability));
+    CHECK(contains(error.what(), detail));
+  }
+  // Not transient: each was sent once.
+  CHECK(gateway.calls_made() == 4);
+}
+
+TEST_CASE("secops-local --inject-failure answers the secops-mcp error shape, which fails the call") {
+  gw::Gateway gateway(local({"--inject-failure", "lookup_entity", "--inject-failure", "get_ioc_matches"}));
+  const auto error = upstream_error_of([&] { gateway.call("lookup_entity", {{"entity_value", "DC01"}}); });
+  CHECK(error.kind() == gw::UpstreamError::Kind::payload_error);
+  CHECK(std::string(error.what()) ==
+        "skill.gateway.payload_error: upstream 'secops-local' tool lookup_entity (for lookup_entity) failed: answered "
+        "with an error payload: injected failure");
+  CHECK(upstream_error_of([&] { gateway.call("get_ioc_matches", Json::object()); }).kind() ==
+        gw::UpstreamError::Kind::payload_error);
+  // The other tools still answer, through the same schemas.
+  CHECK(gateway.call("search_udm", kLogonSearch).value["events"].size() == 5);
+}
+
+TEST_CASE("an unreachable stdio command and an unreachable URL fail with kind unreachable, naming them") {
+  lh::mcp::log::add_secret("env-secret-8f2k1");
+  lh::mcp::log::add_secret("Bearer header-secret-93jd");
+  gw::GatewayConfig config;
+  gw::ServerConfig missing;
+  missing.name = "secops";
+  missing.launch = gw::StdioServer{"/nonexistent/bin/secops_mcp", {"--region", "us"}, {{"CHRONICLE_TOKEN", "env-secret-8f2k1"}}, ""};
+  config.servers.emplace("secops", missing);
+  gw::ServerConfig refused;
+  refused.name = "remote";
+  refused.launch = gw::HttpServer{"http://127.0.0.1:9/mcp", {{"Authorization", "Bearer header-secret-93jd"}}};
+  config.servers.emplace("remote", refused);
+  config.roles = {{"siem", "secops"}, {"cases", "remote"}};
+  gw::Gateway gateway(config, quick_retries());
+  gateway.start();
+
+  for (const auto& status : gateway.status()) {
+    CAPTURE(status.name);
+    CHECK_FALSE(status.connected);
+    REQUIRE(status.error);
+    CHECK_FALSE(contains(*status.error, "secret"));
+  }
+  CHECK_FALSE(gateway.has("search_udm"));
+
+  const auto stdio_error = upstream_error_of([&] { gateway.call("search_udm", kLogonSearch); });
+  CHECK(stdio_error.kind() == gw::UpstreamError::Kind::unreachable);
+  CHECK(stdio_error.server() == "secops");
+  CHECK(contains(stdio_error.what(),
+                 "skill.gateway.unreachable: upstream 'secops' (stdio: /nonexistent/bin/secops_mcp --region us) is "
+                 "unreachable, so search_udm cannot be called"));
+  CHECK_FALSE(contains(stdio_error.what(), "secret"));
+
+  const auto http_error = upstream_error_of([&] { gateway.call("list_cases", Json::object()); });
+  CHECK(http_error.kind() == gw::UpstreamError::Kind::unreachable);
+  CHECK(http_error.server() == "remote");
+  CHECK(contains(http_error.what(), "upstream 'remote' (http: http://127.0.0.1:9/mcp) is unreachable"));
+  CHECK_FALSE(contains(http_error.what(), "secret"));
+  CHECK(gateway.calls_made() == 0);
+}
+
+TEST_CASE("a killed secops-local child is restarted by the next call") {
+  gw::Gateway gateway(local());
+  gateway.call("search_udm", kLogonSearch);
+  auto children = child_processes_named("secops-local");
+  REQUIRE(children.size() == 1);
+  REQUIRE(::kill(children[0], SIGKILL) == 0);
+  const auto again = gateway.call("search_udm", kLogonSearch);
+  CHECK(again.value["events"].size() == 5);
+  CHECK(gateway.connection_count("secops-local") == 2);
+  const auto now_running = child_processes_named("secops-local");
+  REQUIRE(now_running.size() == 1);
+  CHECK(now_running[0] != children[0]);
+}
+
+TEST_CASE("cancellation ends a call to a slow upstream with kind cancelled") {
+  gw::Gateway gateway(local({"--inject-latency-ms", "5000"}));
+  gateway.start();
+  std::stop_source stop;
+  std::jthread canceller([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop.request_stop();
+  });
+  gw::CallSettings settings;
+  settings.cancel = stop.get_token();
+  const auto error = upstream_error_of([&] { gateway.call("search_udm", kLogonSearch, settings); });
+  CHECK(error.kind() == gw::UpstreamError::Kind::cancelled);
+  CHECK(error.server() == "secops-local");
+  CHECK(contains(error.what(), "skill.gateway.cancelled: upstream 'secops-local' tool search_udm was cancelled"));
+}
+
+TEST_CASE("a call past its timeout fails with kind timeout and a write is not repeated") {
+  gw::Gateway gateway(local({"--inject-latency-ms", "5000"}));
+  gw::CallSettings settings;
+  settings.read_only = false;
+  settings.timeout = std::chrono::milliseconds(200);
+  const auto error = upstream_error_of(
+      [&] { gateway.call("post_case_comment", {{"case_id", "1"}, {"comment", "x"}}, settings); });
+  CHECK(error.kind() == gw::UpstreamError::Kind::timeout);
+  CHECK(error.tool() == "post_case_comment");
+  CHECK(gateway.calls_made() == 1);
+}
