@@ -52,6 +52,12 @@ struct CorrelationSettings {
   std::size_t max_rounds = 3;
   std::size_t max_context_queries = 200;  // per round; the excess is reported as skipped
   std::size_t max_events_per_query = 1000;
+  // How long after an anchor the processes it started are followed (commands run in the session).
+  std::chrono::minutes session_follow{15};
+  // Paths: the next hop must start within this long after the previous hop ended.
+  std::chrono::hours path_max_gap{12};
+  // How far back a session's 4624 is searched for when it opened before the anchor's window.
+  std::chrono::hours logon_lookback{24};
   techniques::TimeFrame time_frame;  // the hunt window (context queries stay inside window +- join window)
 };
 

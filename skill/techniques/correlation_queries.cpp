@@ -156,4 +156,36 @@ std::string client_commands_naming(std::string_view source_host, std::string_vie
       host_condition(source_host), name);
 }
 
+std::string host_events(std::string_view host, const std::vector<std::string>& event_ids) {
+  if (event_ids.empty()) throw std::invalid_argument("skill.techniques.query: host_events needs at least one event id");
+  for (const auto& id : event_ids) {
+    if (id.empty() || id.size() > 6 || id.find_first_not_of("0123456789") != std::string::npos) {
+      throw std::invalid_argument(fmt::format("skill.techniques.query: event id \"{}\" is not a Windows event number", id));
+    }
+  }
+  return fmt::format("{} AND {}", host_condition(host), udm::any_of("metadata.product_event_type", event_ids, false));
+}
+
+std::string connections_from_address(std::string_view ip) {
+  required(ip, "address");
+  return fmt::format(
+      "metadata.event_type = \"NETWORK_CONNECTION\" AND {} AND (network.direction = \"OUTBOUND\" OR "
+      "additional.fields[\"Initiated\"] = \"true\")",
+      udm::field_equals("principal.ip", ip));
+}
+
+std::string network_logon_by_id(std::string_view host, std::string_view logon_id) {
+  required(logon_id, "logon id");
+  return fmt::format("metadata.product_event_type = \"4624\" AND {} AND ({} OR {})", host_condition(host),
+                     udm::map_field_equals("target.labels", "TargetLogonId", logon_id, true),
+                     udm::map_field_equals("additional.fields", "TargetLogonId", logon_id, true));
+}
+
+std::string remote_execution_commands(std::string_view host) {
+  return fmt::format(
+      "metadata.event_type = \"PROCESS_LAUNCH\" AND {} AND target.process.command_line = "
+      "/((psexec(64)?|paexec)(\\.exe)?\"?\\s.*\\\\\\\\[^\\\\\\s]+|\\/node:|schtasks(\\.exe)?\"?\\s.*\\s\\/s\\s|\\bsc(\\.exe)?\"?\\s+\\\\\\\\|winrs(\\.exe)?\"?\\s.*-r(emote)?:|-computername\\s)/ nocase",
+      host_condition(host));
+}
+
 }  // namespace lh::skill::techniques

@@ -47,4 +47,18 @@ std::string share_access_from(std::string_view host, std::string_view source_ip)
 // sc \\H, winrs -r:H, -ComputerName H), short or fully qualified.
 std::string client_commands_naming(std::string_view source_host, std::string_view target_host);
 
+// Events on `host` whose Windows event id (metadata.product_event_type) is one of `event_ids` (digits only):
+// the correlator's context around execution anchors, one search per host and time cluster.
+std::string host_events(std::string_view host, const std::vector<std::string>& event_ids);
+
+// Connections logged with `ip` as the host's own address (outbound from it): which host owns a source address.
+std::string connections_from_address(std::string_view ip);
+
+// The 4624 on `host` whose TargetLogonId is `logon_id` (the logon that opened an anchor's session).
+std::string network_logon_by_id(std::string_view host, std::string_view logon_id);
+
+// Process launches on `host` whose command line drives another machine (psexec \\H, wmic /node:, schtasks /s,
+// sc \\H, winrs -r:, -ComputerName): a source's remote-execution history (baseline).
+std::string remote_execution_commands(std::string_view host);
+
 }  // namespace lh::skill::techniques
