@@ -73,11 +73,20 @@ std::string render_case_comment(const nlohmann::json& report, const std::string&
   }
 
   line();
+  // Hunt queries one by one, with their UDM so a reviewer can re-run them; the correlator's context
+  // searches (up to hundreds) as counts, naming only those that failed.
   line("**Queries and results:**");
-  if (queries.empty()) line("- none");
+  std::size_t context_total = 0, context_with_hits = 0;
+  std::vector<const Json*> context_failed;
   for (const Json& query : queries) {
     const std::string query_status = str(query, "status", "unknown");
-    std::string text = "- " + md_text(str(query, "id", "(no id)")) + " (" + md_text(str(query, "purpose", "query")) + "): ";
+    if (str(query, "purpose") != "hunt") {
+      ++context_total;
+      if (query_status == "ok" && opt_int(query, "hits").value_or(0) > 0) ++context_with_hits;
+      if (query_status != "ok" && query_status != "skipped") context_failed.push_back(&query);
+      continue;
+    }
+    std::string text = "- " + md_text(str(query, "id", "(no id)")) + ": ";
     if (query_status == "ok") {
       const auto hits = opt_int(query, "hits");
       text += (hits ? std::to_string(*hits) : std::string("?")) + (detail::flag(query, "more_data_available") ? "+" : "") +
@@ -89,6 +98,16 @@ std::string render_case_comment(const nlohmann::json& report, const std::string&
     text += " " + md_code_span(str(query, "udm"));
     line(text);
   }
+  if (context_total != 0) {
+    line(fmt::format("- {} correlation and baseline searches: {} with hits, {} failed or cancelled", context_total,
+                     context_with_hits, context_failed.size()));
+    for (const Json* query : context_failed) {
+      std::string text = "  - " + md_text(str(*query, "id", "(no id)")) + ": **" + md_text(str(*query, "status", "unknown")) + "**";
+      if (auto error = opt_str(*query, "error"); error && !error->empty()) text += " (" + md_text(*error) + ")";
+      line(text);
+    }
+  }
+  if (queries.empty()) line("- none");
 
   line();
   line("**Negative results (ran, no hits):**");
