@@ -27,6 +27,8 @@ constexpr const char* kLog = "skill.gateway";
 // A server that failed at start() is tried again by a call only after this pause, so that a hunt's many
 // parallel calls do not each wait for the same failing launch.
 constexpr auto kRediscoverAfter = std::chrono::seconds(10);
+// How mcp::Client words a reconnect that failed every attempt.
+constexpr std::string_view kReconnectFailed = "Could not connect";
 
 std::string_view kind_name(UpstreamError::Kind kind) {
   switch (kind) {
@@ -94,8 +96,12 @@ struct Gateway::Impl {
   mutable std::mutex mutex;  // guards the Upstream discovery fields and routes
   std::map<std::string, RouteDecision, std::less<>> routes;
   std::mutex start_mutex;
+  std::condition_variable_any discovery_done;
+  std::size_t discovered_count = 0;  // guarded by start_mutex
   std::atomic<bool> started{false};
   std::atomic<std::size_t> calls{0};
+  // Declared last: joined (stop requested first) before anything they use is destroyed.
+  std::vector<std::jthread> discovery;
 
   Impl(GatewayConfig config_in, GatewayOptions options_in) : config(std::move(config_in)), options(options_in) {
     for (const auto& [name, server] : config.servers) {
@@ -186,16 +192,25 @@ struct Gateway::Impl {
     return resolve_route(capability, config, discovered);
   }
 
+  // Connects every server in parallel. A cancelled start returns at once; the connections it began
+  // finish in the background (a later start() or call() waits for them) and are joined by ~Impl.
   void start(const std::stop_token& cancel) {
-    std::lock_guard lock(start_mutex);
+    std::unique_lock lock(start_mutex);
     if (started.load()) return;
-    for (const auto& warning : config.warnings) mcp::log::warn(kLog, "config: {}", warning);
-    {
-      std::vector<std::jthread> connecting;
+    if (discovery.empty()) {
+      for (const auto& warning : config.warnings) mcp::log::warn(kLog, "config: {}", warning);
       for (auto& [name, upstream] : upstreams) {
-        connecting.emplace_back([this, raw = upstream.get(), cancel] { discover(*raw, cancel); });
+        discovery.emplace_back([this, raw = upstream.get()](std::stop_token stop) {
+          discover(*raw, stop);
+          {
+            std::lock_guard done_lock(start_mutex);
+            ++discovered_count;
+          }
+          discovery_done.notify_all();
+        });
       }
-    }  // joined here
+    }
+    if (!discovery_done.wait(lock, cancel, [this] { return discovered_count == upstreams.size(); })) return;
     {
       std::lock_guard routes_lock(mutex);
       compute_routes_locked();
@@ -210,6 +225,14 @@ struct Gateway::Impl {
       if (upstream.reachable || Clock::now() - upstream.last_attempt < kRediscoverAfter) return;
     }
     discover(upstream, cancel);
+  }
+
+  void mark_unreachable(Upstream& upstream, const std::string& why) {
+    std::lock_guard lock(mutex);
+    upstream.reachable = false;
+    upstream.error = mcp::log::redact(why);
+    upstream.last_attempt = Clock::now();
+    compute_routes_locked();
   }
 
   std::string unreachable_message(const Upstream& upstream, std::string_view capability) const {
@@ -305,6 +328,11 @@ CallResult Gateway::Impl::call(std::string_view capability, Json arguments, cons
           kind = UpstreamError::Kind::unreachable;
           detail = fmt::format("{} (connection lost or could not be re-established; {})", e.what(),
                                launch_text(upstream.config));
+          if (e.message().rfind(kReconnectFailed, 0) == 0) {
+            // The client already tried its connect attempts: further calls fail fast until a later rediscovery.
+            mark_unreachable(upstream, detail);
+            transient = false;
+          }
         } else {
           kind = UpstreamError::Kind::protocol;
         }

@@ -464,3 +464,56 @@ TEST_CASE("a call past its timeout fails with kind timeout and a write is not re
   CHECK(error.tool() == "post_case_comment");
   CHECK(gateway.calls_made() == 1);
 }
+
+TEST_CASE("an error payload that reports HTTP 503 is retried for a read-only call") {
+  LoopbackUpstream upstream;
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  lh::mcp::Tool busy;
+  busy.name = "search_udm";
+  busy.input_schema = object_schema({{"query", "string"}});
+  busy.handler = [calls](const Json&, lh::mcp::ToolContext&) {
+    if (++*calls == 1) return lh::mcp::ToolResult::text(R"({"error": "Error: 503 Service Unavailable", "events": []})");
+    return lh::mcp::ToolResult::text(R"({"events": [], "total_events": 0})");
+  };
+  upstream.server.add_tool(busy);
+  upstream.start();
+  gw::GatewayConfig config;
+  config.servers.emplace("busy", http_server_config("busy", upstream.url()));
+  gw::Gateway gateway(config, quick_retries());
+  const auto result = gateway.call("search_udm", {{"query", "x"}});
+  CHECK(result.attempts == 2);
+  CHECK(result.value["total_events"] == 0);
+}
+
+TEST_CASE("an upstream that goes away is reported unreachable and later calls fail without waiting") {
+  auto upstream = std::make_unique<LoopbackUpstream>();
+  upstream->server.add_tool(echo_tool("search_udm", object_schema({{"query", "string"}})));
+  upstream->start();
+  gw::GatewayConfig config;
+  config.servers.emplace("vanishing", http_server_config("vanishing", upstream->url()));
+  config.roles = {{"siem", "vanishing"}};
+  gw::Gateway gateway(config, quick_retries());
+  gateway.call("search_udm", {{"query", "x"}});
+  upstream.reset();
+
+  const auto lost = upstream_error_of([&] { gateway.call("search_udm", {{"query", "x"}}); });
+  CHECK(lost.kind() == gw::UpstreamError::Kind::unreachable);
+  CHECK(lost.server() == "vanishing");
+  const std::size_t sent = gateway.calls_made();
+
+  const auto fast = upstream_error_of([&] { gateway.call("search_udm", {{"query", "x"}}); });
+  CHECK(fast.kind() == gw::UpstreamError::Kind::unreachable);
+  CHECK(contains(fast.what(), "upstream 'vanishing' (http: "));
+  CHECK(gateway.calls_made() == sent);
+  CHECK_FALSE(gateway.has("search_udm"));
+  REQUIRE(gateway.status()[0].error);
+}
+
+TEST_CASE("start() returns at once when cancelled; calls made later still work") {
+  gw::Gateway gateway(local());
+  std::stop_source stop;
+  stop.request_stop();
+  gateway.start(stop.get_token());
+  CHECK(gateway.call("search_udm", kLogonSearch).value["events"].size() == 5);
+  CHECK(gateway.connection_count("secops-local") == 1);
+}
