@@ -91,6 +91,12 @@ std::string task_command_image(const std::string& content) {
   return {};
 }
 
+// DOMAIN\\user with the NetBIOS-style domain (Kerberos logons carry "ACME.LOCAL", NTLM ones "ACME").
+std::string account_name(const std::string& domain, const std::string& user) {
+  if (domain.empty()) return user;
+  return short_host_name(domain) + "\\" + user;
+}
+
 void add_evidence(SessionGroup& g, const StoredEvent* s, const std::string& role) {
   for (const auto& e : g.evidence) {
     if (e.stored == s) return;
@@ -218,16 +224,14 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
         g.source_ip = g.logon->ip_address;
         g.source_port = g.logon->ip_port;
       }
-      if (!g.logon->target_user.empty()) {
-        g.account = g.logon->target_domain.empty() ? g.logon->target_user : g.logon->target_domain + "\\" + g.logon->target_user;
-      }
+      if (!g.logon->target_user.empty()) g.account = account_name(g.logon->target_domain, g.logon->target_user);
     }
     if (g.account.empty()) {
       for (const auto* s : g.anchors) {
         const auto& e = s->event;
         if ((e.product_event_type == "5145" || e.product_event_type == "4698" || e.product_event_type == "4697" ||
              e.product_event_type == "4624") && !e.user.empty() && !e.user.ends_with("$")) {
-          g.account = e.user_domain.empty() ? e.user : e.user_domain + "\\" + e.user;
+          g.account = account_name(e.user_domain, e.user);
           break;
         }
       }
@@ -274,6 +278,8 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
       const auto* s = owner[e];
       if (e->product_event_type == "5145" || e->product_event_type == "5140") {
         if (g.source_ip.empty() || e->ip_address != g.source_ip) continue;
+        // Another session from the same address is another finding's evidence.
+        if (!g.logon_id.empty() && !e->subject_logon_id.empty() && e->subject_logon_id != g.logon_id) continue;
         const auto rel = lower(e->relative_target_name);
         std::string what;
         if (rel == "svcctl") what = "svcctl pipe opened over SMB (service control)";

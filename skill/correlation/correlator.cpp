@@ -289,6 +289,7 @@ CorrelationResult Correlator::Impl::build_result() const {
     in.corroborations = static_cast<int>(g.corroborations.size());
     in.source_confirmed = !g.confirmations.empty();
     in.fan_out = fanned.contains(d.id);
+    in.rdp_to_admin_host = g.technique_id == "rdp" && is_admin(settings.admin_hosts, g.host);
     const auto score = score_finding(in);
     severity_of[d.id] = static_cast<int>(score.severity);
 

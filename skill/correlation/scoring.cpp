@@ -55,6 +55,10 @@ Score score_finding(const ScoreInput& in) {
       out.reasons.push_back("severity capped at low: the source is a configured admin host and every command is ordinary");
     }
   }
+  if (in.rdp_to_admin_host && !suspicious) {
+    sev = at_most(sev, Severity::low);
+    out.reasons.push_back("severity capped at low: remote desktop into a configured admin / jump host is how it is used");
+  }
   if (in.kind == "local_execution") {
     sev = at_most(sev, suspicious ? Severity::medium : Severity::low);
     out.reasons.push_back(fmt::format("severity at most {}: the source is the host itself (local execution, not lateral movement)",

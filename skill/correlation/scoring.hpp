@@ -27,6 +27,7 @@ struct ScoreInput {
   int corroborations = 0;
   bool source_confirmed = false;
   bool fan_out = false;
+  bool rdp_to_admin_host = false;  // a remote desktop logon into a configured admin / jump host
 };
 
 struct Score {

@@ -15,7 +15,7 @@ void AddressBook::observe(const HuntEvent& e) {
   if (e.event_type != "NETWORK_CONNECTION" || e.host.empty()) return;
   const auto& own = e.is_outbound() ? e.principal_ips : e.is_inbound() ? e.target_ips : std::vector<std::string>{};
   for (const auto& ip : own) {
-    if (ip.empty() || is_loopback_address(ip) || ip.starts_with("fe80:") || ip == "0.0.0.0") continue;
+    if (ip.empty() || is_loopback_address(ip) || ip == "0.0.0.0") continue;
     by_host_[e.host].insert(ip);
     by_ip_[ip].insert(e.host);
   }
@@ -42,9 +42,14 @@ ResolvedSource AddressBook::resolve(const std::string& ip, const std::string& ta
     const auto owners = owners_of(ip);
     if (owners.size() == 1) return {owners.front(), ip, "reporting_host"};
   }
-  if (!workstation.empty()) return {workstation, ip, "workstation_name"};
+  // A remote interactive logon names the target itself as its workstation: only a name that differs from
+  // the target, or an address that is the target's own, says anything about the source.
+  const bool own_or_unknown = ip.empty() || addresses_of(target_host).contains(ip);
+  if (!workstation.empty() && (workstation != target_host || own_or_unknown)) {
+    return {workstation, ip, workstation == target_host ? "same_host" : "workstation_name"};
+  }
   for (const auto& host : pipe_hosts) {
-    if (!host.empty()) return {host, ip, "pipe_name"};
+    if (!host.empty()) return {host, ip, host == target_host ? "same_host" : "pipe_name"};
   }
   return out;
 }
