@@ -6,6 +6,10 @@
 // Callers ask for a CAPABILITY (the secops-mcp tool name the hunt was written against) and the gateway
 // finds the tool: the role's configured tool override first, then the names discovered with tools/list
 // (secops-mcp, Google's remote server, secops-local), adapting argument names to the tool's inputSchema.
+// The full routing rule (role servers first; a server assigned to no role serves any capability it has
+// a tool for; a server with other roles is never borrowed; a non-capability name is a plain tool name)
+// is in tool_routing.hpp, the argument rule (renames, dropped names, tenant "arguments" from the
+// config) in argument_adapter.hpp, the payload rule in payload.hpp.
 #pragma once
 
 #include <chrono>
@@ -114,6 +118,8 @@ class Gateway {
   // server's concurrency limit is reached. Throws UpstreamError.
   CallResult call(std::string_view capability, nlohmann::json arguments, const CallSettings& settings = {});
 
+  // One entry per configured server, in name order. `connected`: discovery succeeded and the server
+  // was not found gone since (a dead stdio child restarted by the next call stays connected).
   std::vector<ServerStatus> status() const;
   std::size_t calls_made() const noexcept;  // tools/call requests sent, retries included
   // Sessions established with `server` so far (1 while the first session lives; +1 per reconnect,

@@ -20,12 +20,19 @@ using Json = nlohmann::json;
 struct LoopbackUpstream {
   explicit LoopbackUpstream(std::string server_name = "loopback")
       : server(lh::mcp::ServerOptions{.info = {std::move(server_name), "1.0"}}),
-        http({}, [this](std::shared_ptr<lh::mcp::Transport> transport) -> std::shared_ptr<void> {
+        http(quick_stop_options(), [this](std::shared_ptr<lh::mcp::Transport> transport) -> std::shared_ptr<void> {
           return server.connect(std::move(transport));
         }) {}
   ~LoopbackUpstream() { http.stop(); }
 
   void start() { http.start(); }
+
+  // stop() waits for idle keep-alive connections to time out: keep that short in tests.
+  static lh::transport::StreamableHttpServerOptions quick_stop_options() {
+    lh::transport::StreamableHttpServerOptions options;
+    options.keep_alive_timeout = std::chrono::seconds(1);
+    return options;
+  }
   std::string url() const { return http.url(); }
 
   lh::mcp::Server server;

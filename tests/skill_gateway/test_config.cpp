@@ -238,3 +238,25 @@ TEST_CASE("transport factories make the right transport; a missing command fails
   auto remote = gw::make_transport_factory(config.servers.at("remote"))();
   CHECK(dynamic_cast<lh::transport::StreamableHttpClientTransport*>(remote.get()) != nullptr);
 }
+
+TEST_CASE("a server's \"arguments\" are tool arguments with ${VAR} expanded; a non-object is rejected") {
+  const Json document = {{"mcpServers",
+                          {{"remote",
+                            {{"url", "https://chronicle.eu.rep.googleapis.com/mcp"},
+                             {"arguments", {{"project_id", "${GW_PROJECT}"}, {"region", "eu"}, {"retries", 2},
+                                            {"scopes", Json::array({"${GW_PROJECT}-a"})}}}}},
+                           {"local", stdio_entry()}}}};
+  auto config = gw::parse_config(document, fixed_environment({{"GW_PROJECT", "proj-42"}}));
+  CHECK(config.servers.at("remote").arguments ==
+        Json{{"project_id", "proj-42"}, {"region", "eu"}, {"retries", 2}, {"scopes", Json::array({"proj-42-a"})}});
+  CHECK(config.servers.at("local").arguments == Json::object());
+  CHECK(config.warnings.empty());
+  CHECK(config.describe().find("arguments {project_id, region, retries, scopes}") != std::string::npos);
+
+  Json bad = document;
+  bad["mcpServers"]["remote"]["arguments"] = "project_id=1";
+  CHECK(error_of(bad, fixed_environment({{"GW_PROJECT", "p"}})) ==
+        "mcpServers.remote.arguments: must be an object of tool arguments");
+  Json unset = document;
+  CHECK(error_of(unset) == "mcpServers.remote.arguments.project_id: environment variable GW_PROJECT is not set");
+}
