@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -81,6 +82,7 @@ struct Gateway::Impl {
     std::unique_ptr<mcp::Client> client;
     std::unique_ptr<CallSlots> slots;
     std::mutex discover_mutex;  // one (re)discovery at a time
+    std::atomic<bool> tools_stale{false};
     // Guarded by Impl::mutex.
     bool reachable = false;
     bool attempted = false;
@@ -114,14 +116,22 @@ struct Gateway::Impl {
       client_options.request_timeout = server.limits.timeout;
       client_options.initialize_timeout = options.connect_timeout;
       upstream->client = std::make_unique<mcp::Client>(make_transport_factory(server), client_options);
+      // Runs on the transport's thread: only mark; the next call lists again.
+      upstream->client->set_notification_handler(
+          "notifications/tools/list_changed",
+          [stale = &upstream->tools_stale](const Json&) { stale->store(true); });
       upstream->slots = std::make_unique<CallSlots>(server.limits.concurrency);
       upstreams.emplace(name, std::move(upstream));
     }
   }
 
-  // Connects (the client keeps this one session), lists tools, records the outcome.
-  void discover(Upstream& upstream, const std::stop_token& cancel) {
+  // Connects (the client keeps this one session), lists tools, records the outcome. `wanted` is
+  // checked again once this thread has the server's discovery to itself: callers that queued behind a
+  // discovery which already did the work return at once.
+  void discover(Upstream& upstream, const std::stop_token& cancel, const std::function<bool()>& wanted = {}) {
     std::lock_guard discovering(upstream.discover_mutex);
+    if (wanted && !wanted()) return;
+    upstream.tools_stale.store(false);
     std::optional<std::string> info;
     std::map<std::string, Json> tools;
     std::optional<std::string> error;
@@ -220,11 +230,20 @@ struct Gateway::Impl {
 
   // The server failed before: try once more when the last attempt is old enough.
   void maybe_rediscover(Upstream& upstream, const std::stop_token& cancel) {
-    {
+    auto due = [this, &upstream] {
       std::lock_guard lock(mutex);
-      if (upstream.reachable || Clock::now() - upstream.last_attempt < kRediscoverAfter) return;
+      return !upstream.reachable && Clock::now() - upstream.last_attempt >= kRediscoverAfter;
+    };
+    if (due()) discover(upstream, cancel, due);
+  }
+
+  // A server announced notifications/tools/list_changed: list its tools again before routing.
+  void refresh_stale_tools(const std::stop_token& cancel) {
+    for (auto& [name, upstream] : upstreams) {
+      if (!upstream->tools_stale.load()) continue;
+      Upstream* raw = upstream.get();
+      discover(*raw, cancel, [raw] { return raw->tools_stale.load(); });
     }
-    discover(upstream, cancel);
   }
 
   void mark_unreachable(Upstream& upstream, const std::string& why) {
@@ -257,6 +276,7 @@ CallResult Gateway::Impl::call(std::string_view capability, Json arguments, cons
   if (cancel.stop_requested()) fail(UpstreamError::Kind::cancelled, "", std::string(capability),
                                     fmt::format("{} was cancelled before it was sent", capability));
 
+  refresh_stale_tools(cancel);
   RouteDecision decision = route_for(capability);
   if (decision.route && decision.route->unreachable) {
     maybe_rediscover(*upstreams.at(decision.route->server), cancel);

@@ -517,3 +517,51 @@ TEST_CASE("start() returns at once when cancelled; calls made later still work")
   CHECK(gateway.call("search_udm", kLogonSearch).value["events"].size() == 5);
   CHECK(gateway.connection_count("secops-local") == 1);
 }
+
+TEST_CASE("a tool added upstream after start is found after its tools/list_changed notification") {
+  LoopbackUpstream upstream;
+  upstream.server.add_tool(echo_tool("search_udm", object_schema({{"query", "string"}})));
+  upstream.start();
+  gw::GatewayConfig config;
+  config.servers.emplace("growing", http_server_config("growing", upstream.url()));
+  gw::Gateway gateway(config);
+  gateway.start();
+  CHECK_FALSE(gateway.has("get_file_report"));
+
+  upstream.server.add_tool(echo_tool("get_file_report", object_schema({{"hash", "string"}})));
+  std::optional<gw::CallResult> result;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!result && std::chrono::steady_clock::now() < give_up) {
+    try {
+      result = gateway.call("get_file_report", {{"hash", "44d88612fea8a8f36de82e1278abb02f"}});
+    } catch (const gw::UpstreamError& e) {
+      REQUIRE(e.kind() == gw::UpstreamError::Kind::not_configured);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  REQUIRE(result);
+  CHECK(result->value["received"] == Json{{"hash", "44d88612fea8a8f36de82e1278abb02f"}});
+  CHECK(gateway.route("get_file_report") == "growing/get_file_report");
+  CHECK(gateway.connection_count("growing") == 1);
+}
+
+TEST_CASE("parallel calls to a slow secops-local overlap instead of queueing") {
+  gw::Gateway gateway(local({"--inject-latency-ms", "200"}));
+  gateway.start();
+  std::atomic<int> answered{0};
+  const auto began = std::chrono::steady_clock::now();
+  {
+    std::vector<std::jthread> callers;
+    for (int i = 0; i < 24; ++i) {
+      callers.emplace_back([&gateway, &answered, i] {
+        const auto capability = i % 3 == 0 ? "lookup_entity" : "search_udm";
+        gateway.call(capability, i % 3 == 0 ? Json{{"entity_value", "DC01"}} : kLogonSearch);
+        ++answered;
+      });
+    }
+  }
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
+  CHECK(answered == 24);
+  CHECK(gateway.calls_made() == 24);
+  MESSAGE("24 calls of 200 ms each took " << elapsed.count() << " ms in parallel (sequential: 4800 ms)");
+}
