@@ -565,3 +565,26 @@ TEST_CASE("parallel calls to a slow secops-local overlap instead of queueing") {
   CHECK(gateway.calls_made() == 24);
   MESSAGE("24 calls of 200 ms each took " << elapsed.count() << " ms in parallel (sequential: 4800 ms)");
 }
+
+TEST_CASE("local_config runs secops-local on the data as the siem and cases roles") {
+  const auto config = gw::Gateway::local_config("/opt/lh/secops-local", {"a.jsonl", "logs/"}, {"--now", "2024-03-05T12:00:00Z"});
+  REQUIRE(config.servers.size() == 1);
+  const auto& server = config.servers.at("secops-local");
+  REQUIRE(server.is_stdio());
+  CHECK(server.stdio().command == "/opt/lh/secops-local");
+  CHECK(server.stdio().args ==
+        std::vector<std::string>{"--data", "a.jsonl", "--data", "logs/", "--now", "2024-03-05T12:00:00Z"});
+  CHECK(config.roles == std::map<std::string, std::string>{{"cases", "secops-local"}, {"siem", "secops-local"}});
+  CHECK(server.limits.concurrency >= 8);
+}
+
+TEST_CASE("find_secops_local: $LH_SECOPS_LOCAL first, then the build tree next to the running executable") {
+  const char* before = std::getenv("LH_SECOPS_LOCAL");
+  const std::optional<std::string> saved = before ? std::optional<std::string>(before) : std::nullopt;
+  ::setenv("LH_SECOPS_LOCAL", "/custom/place/secops-local", 1);
+  CHECK(gw::find_secops_local() == "/custom/place/secops-local");
+  ::unsetenv("LH_SECOPS_LOCAL");
+  // This test runs from <build>/tests/skill_gateway/, two levels below <build>/siem/secops-local.
+  CHECK(std::filesystem::weakly_canonical(gw::find_secops_local()) == std::filesystem::weakly_canonical(kSecopsLocal));
+  if (saved) ::setenv("LH_SECOPS_LOCAL", saved->c_str(), 1);
+}
