@@ -1,1 +1,146 @@
+// The bundled demo data, hunted end to end through secops-local; expectations come from its answer key.
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "hunt_runner.hpp"
+#include "report_check.hpp"
+#include "skill/correlation/hunt_event.hpp"
+
+namespace {
+
+std::string text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); }
+
+// The answer key names techniques by what they are; the catalogue id of a remote scheduled task is longer.
+std::string catalogue_id(const std::string& answer_technique) {
+  return answer_technique == "scheduled_task" ? "remote_scheduled_task" : answer_technique;
+}
+
+struct DemoRun {
+  nlohmann::json answers;
+  nlohmann::json report;
+  std::string description;
+};
+
+const DemoRun& demo() {
+  static const DemoRun run = [] {
+    DemoRun out;
+    std::ifstream in(LH_DEMO_ANSWERS);
+    out.answers = nlohmann::json::parse(in);
+    lh::skill::correlation::CorrelationSettings settings;
+    for (const auto& h : out.answers["admin_hosts"]) settings.admin_hosts.push_back(h.get<std::string>());
+    const auto hunt = lh::test::run_hunt({LH_DEMO_DATA}, settings);
+    out.report = hunt.result.to_json();
+    out.description = lh::test::describe(hunt.result);
+    return out;
+  }();
+  return run;
+}
+
+const nlohmann::json* hop_finding(const nlohmann::json& findings, const nlohmann::json& hop) {
+  for (const auto& f : findings) {
+    if (f["kind"] == "lateral_movement" && f["technique_id"] == catalogue_id(hop["technique"]) && f["target"]["host"] == hop["target_host"] &&
+        text(f["logon_id"]) == text(hop["target_logon_id"])) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("demo: the correlation output matches the hunt report schema") {
+  const auto& run = demo();
+  MESSAGE(run.description);
+  const auto errors = lh::test::report_part_errors(run.report);
+  for (const auto& e : errors) MESSAGE(e);
+  CHECK(errors.empty());
+  CHECK(run.report["complete"] == true);
+}
+
+TEST_CASE("demo: every hop of every chain is a finding with the right source, target, technique and account") {
+  const auto& run = demo();
+  for (const auto& chain : run.answers["chains"]) {
+    for (const auto& hop : chain["hops"]) {
+      CAPTURE(text(chain["id"]));
+      CAPTURE(hop["order"].get<int>());
+      const auto* f = hop_finding(run.report["findings"], hop);
+      REQUIRE_MESSAGE(f != nullptr, "no finding for ", hop.dump());
+      CHECK(text((*f)["source"]["host"]) == text(hop["source_host"]));
+      CHECK(text((*f)["source"]["ip"]) == text(hop["source_ip"]));
+      CHECK(text((*f)["account"]) == text(hop["account"]));
+      CHECK(text((*f)["severity"]) != "info");
+      CHECK(text((*f)["severity"]) != "low");
+      CHECK_FALSE((*f)["attack_ids"].empty());
+      const auto attack = text(hop["attack_id"]);
+      CHECK(std::find((*f)["attack_ids"].begin(), (*f)["attack_ids"].end(), attack) != (*f)["attack_ids"].end());
+      // The commands the key says were run on the target are in the finding (compared case-insensitively).
+      std::vector<std::string> seen;
+      for (const auto& c : (*f)["commands"]) seen.push_back(lh::skill::correlation::lower(text(c["command_line"])));
+      for (const auto& command : hop.value("commands", nlohmann::json::array())) {
+        const auto wanted = lh::skill::correlation::lower(text(command));
+        if (text(hop["technique"]) == "tool_transfer") continue;  // the copy runs on the source, nothing runs on the target
+        CHECK_MESSAGE(std::any_of(seen.begin(), seen.end(), [&](const std::string& s) { return s.find(wanted) != std::string::npos; }),
+                      "command not in the finding: ", wanted);
+      }
+    }
+  }
+}
+
+TEST_CASE("demo: every chain is a path with its hops in order") {
+  const auto& run = demo();
+  for (const auto& chain : run.answers["chains"]) {
+    // Hosts in the order the chain reached them (two hops over the same edge, e.g. copy then task, are one step).
+    std::vector<std::string> hosts;
+    for (const auto& hop : chain["hops"]) {
+      if (hosts.empty()) hosts.push_back(text(hop["source_host"]));
+      if (std::find(hosts.begin(), hosts.end(), text(hop["target_host"])) == hosts.end()) hosts.push_back(text(hop["target_host"]));
+    }
+    CAPTURE(text(chain["id"]));
+    bool found = false;
+    for (const auto& path : run.report["paths"]) found |= path["hosts"].get<std::vector<std::string>>() == hosts;
+    CHECK_MESSAGE(found, "no path ", nlohmann::json(hosts).dump(), " in ", run.report["paths"].dump());
+  }
+}
+
+TEST_CASE("demo: remote execution from the admin hosts stays below medium severity") {
+  const auto& run = demo();
+  std::set<std::string> admins;
+  for (const auto& h : run.answers["admin_hosts"]) admins.insert(text(h));
+  std::size_t from_admins = 0;
+  for (const auto& f : run.report["findings"]) {
+    if (!admins.contains(text(f["source"]["host"]))) continue;
+    ++from_admins;
+    CAPTURE(f["id"].get<std::string>());
+    CHECK((text(f["severity"]) == "low" || text(f["severity"]) == "info"));
+    CHECK(text(f["source_class"]) == "admin_host");
+  }
+  // Each benign remote execution of the key is reported (low), not hidden.
+  for (const auto& benign : run.answers["benign_remote_executions"]) {
+    CAPTURE(benign.dump());
+    bool found = false;
+    for (const auto& f : run.report["findings"]) {
+      found |= text(f["source"]["host"]) == text(benign["source_host"]) && text(f["target"]["host"]) == text(benign["target_host"]) &&
+               text(f["logon_id"]) == text(benign["target_logon_id"]);
+    }
+    CHECK(found);
+  }
+  CHECK(from_admins >= run.answers["benign_remote_executions"].size());
+}
+
+TEST_CASE("demo: PsExec against the host itself is local execution, not lateral movement") {
+  const auto& run = demo();
+  for (const auto& local : run.answers["local_executions"]) {
+    const auto host = text(local["target_host"]);
+    const auto* f = lh::test::find_finding(run.report["findings"], catalogue_id(text(local["technique"])), host, "local_execution");
+    REQUIRE_MESSAGE(f != nullptr, "no local_execution finding on ", host);
+    CHECK(text((*f)["logon_id"]) == text(local["target_logon_id"]));
+    CHECK(text((*f)["source"]["resolved_by"]) == "same_host");
+    for (const auto& other : run.report["findings"]) {
+      CHECK_FALSE((other["kind"] == "lateral_movement" && text(other["source"]["host"]) == host && text(other["target"]["host"]) == host));
+    }
+    for (const auto& edge : run.report["movement_graph"]["edges"]) CHECK(edge["from"] != edge["to"]);
+  }
+}
