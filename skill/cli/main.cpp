@@ -239,16 +239,16 @@ int main(int argc, char** argv) {
   double hours = 72;
 
   auto* serve = app.add_subcommand("serve", "Run the MCP server (stdio by default, Streamable HTTP with --http)");
-  UpstreamOptions upstream;
+  UpstreamOptions upstream_options;
   std::string http_address;
   std::string port_file;
   serve->add_option("--http", http_address, "Serve Streamable HTTP on HOST:PORT (e.g. 127.0.0.1:8080; port 0: any free)");
   serve->add_option("--port-file", port_file, "With --http: write the bound port to this file once listening");
-  add_upstream_options(serve, upstream);
+  add_upstream_options(serve, upstream_options);
 
   auto* hunt = app.add_subcommand("hunt", "Run one hunt and print its report (Markdown or JSON)");
   HuntCommandOptions hunt_options;
-  add_upstream_options(hunt, upstream);
+  add_upstream_options(hunt, upstream_options);
   hunt->add_option("--hours", hunt_options.hours, "Look-back in hours")->check(CLI::Range(0.001, 8760.0))->capture_default_str();
   hunt->add_option("--start", hunt_options.start, "RFC 3339 start of the hunt window (instead of --hours)");
   hunt->add_option("--end", hunt_options.end, "RFC 3339 end of the hunt window (default: now)");
@@ -285,8 +285,8 @@ int main(int argc, char** argv) {
 
   // serve and hunt take SIGINT/SIGTERM themselves (sigwait); blocked before their first thread starts.
   if (serve->parsed() || hunt->parsed()) lh::skill::cli::block_termination_signals();
-  if (serve->parsed()) return run_serve(upstream, http_address, port_file);
-  if (hunt->parsed()) return run_hunt_command(upstream, hunt_options);
+  if (serve->parsed()) return run_serve(upstream_options, http_address, port_file);
+  if (hunt->parsed()) return run_hunt_command(upstream_options, hunt_options);
 
   std::vector<lh::skill::techniques::BuiltQuery> built;
   try {

@@ -541,14 +541,17 @@ HuntOutcome run_hunt_call(HuntService& service, const Json& arguments, const wor
   }
   if (!any_query_ran && outcome.report.value("status", "") != "cancelled") {
     outcome.is_error = true;
+    // The upstreams that could not be used say why; else the steps' own errors.
     std::vector<std::string> reasons;
-    for (const auto& step : outcome.report.value("steps", Json::array())) {
-      if (step.value("error", Json()).is_string()) {
-        reasons.push_back(fmt::format("{}: {}", step.value("name", "?"), step["error"].get<std::string>()));
-      }
-    }
     for (const auto& upstream : gateway->status()) {
       if (upstream.error) reasons.push_back(fmt::format("upstream '{}' ({}): {}", upstream.name, upstream.transport, *upstream.error));
+    }
+    if (reasons.empty()) {
+      for (const auto& step : outcome.report.value("steps", Json::array())) {
+        if (step.value("error", Json()).is_string()) {
+          reasons.push_back(fmt::format("{}: {}", step.value("name", "?"), step["error"].get<std::string>()));
+        }
+      }
     }
     if (reasons.empty()) reasons.push_back("no hunt query could be run");
     outcome.text = fmt::format("lateral_movement_hunt: nothing ran - {}", fmt::join(reasons, "; "));
