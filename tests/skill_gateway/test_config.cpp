@@ -78,7 +78,7 @@ TEST_CASE("a stdio server and an HTTP server, with roles, overrides and limits")
   CHECK(config.warnings.empty());
 }
 
-TEST_CASE("variables expand from the process environment; $${ is a literal") {
+TEST_CASE("variables expand from the process environment, a doubled dollar sign is a literal") {
   ::setenv("LH_GW_TEST_PROJECT", "project-from-env", 1);
   ::setenv("LH_GW_TEST_BIN", "/opt/bin", 1);
   Json document = {{"mcpServers",
@@ -220,7 +220,7 @@ TEST_CASE("secops_mcp without its CHRONICLE_* variables is a clear warning") {
                            });
 }
 
-TEST_CASE("transport factories make the right transport; a missing command fails clearly") {
+TEST_CASE("transport factories make the right transport, a missing command fails clearly") {
   Json document = {{"mcpServers",
                     {{"ghost", {{"command", "lh-gw-no-such-command-4711"}, {"args", Json::array({"x"})}}},
                      {"remote", {{"url", "http://127.0.0.1:9/mcp"}, {"headers", {{"X-Test", "value-1234"}}}}}}}};
@@ -239,7 +239,7 @@ TEST_CASE("transport factories make the right transport; a missing command fails
   CHECK(dynamic_cast<lh::transport::StreamableHttpClientTransport*>(remote.get()) != nullptr);
 }
 
-TEST_CASE("a server's \"arguments\" are tool arguments with ${VAR} expanded; a non-object is rejected") {
+TEST_CASE("a server's arguments object holds tool arguments with variables expanded, a non-object is rejected") {
   const Json document = {{"mcpServers",
                           {{"remote",
                             {{"url", "https://chronicle.eu.rep.googleapis.com/mcp"},

@@ -509,7 +509,7 @@ TEST_CASE("an upstream that goes away is reported unreachable and later calls fa
   REQUIRE(gateway.status()[0].error);
 }
 
-TEST_CASE("start() returns at once when cancelled; calls made later still work") {
+TEST_CASE("start() returns at once when cancelled, calls made later still work") {
   gw::Gateway gateway(local());
   std::stop_source stop;
   stop.request_stop();

@@ -55,7 +55,7 @@ std::string route_text(const gw::RouteDecision& decision) {
 
 }  // namespace
 
-TEST_CASE("payload: a JSON text block becomes the value and an {\"error\"} object is a failure") {
+TEST_CASE("payload: a JSON text block becomes the value and an object with an error member is a failure") {
   auto ok = gw::read_payload(text_result(R"({"events": [{"name": "e1"}], "total_events": 1})"));
   CHECK_FALSE(ok.error);
   CHECK(ok.value["total_events"] == 1);
@@ -68,7 +68,7 @@ TEST_CASE("payload: a JSON text block becomes the value and an {\"error\"} objec
   CHECK_FALSE(empty_error.error);
 }
 
-TEST_CASE("payload: Error text, empty content and isError are failures; other text is a value") {
+TEST_CASE("payload: Error text, empty content and isError are failures, other text is a value") {
   auto error_text = gw::read_payload(text_result("  \n error: case 7 not found"));
   REQUIRE(error_text.error);
   CHECK(error_text.error->find("case 7 not found") != std::string::npos);
@@ -142,7 +142,7 @@ TEST_CASE("routing: role servers, Google's names, overrides and role-less server
   CHECK(missing.reason == "role cases is served by 'soar', which has no tool list_cases_v2 (toolOverrides)");
 }
 
-TEST_CASE("routing: an unreachable role server is named; an unknown capability is a tool name") {
+TEST_CASE("routing: an unreachable role server is named, an unknown capability is a tool name") {
   auto config = config_with({"secops", "gti"}, {{"siem", "secops"}});
   auto servers = servers_of({discovered("secops", {}, false), discovered("gti", {"get_ip_address_report", "search_iocs"})});
   CHECK(route_text(gw::resolve_route("search_udm", config, servers)) == "secops (unreachable)");
