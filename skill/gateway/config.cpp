@@ -359,7 +359,9 @@ mcp::TransportFactory make_transport_factory(const ServerConfig& server) {
   options.name = server.name;
   options.url = server.http().url;
   options.headers = server.http().headers;
-  options.max_concurrent_requests = std::max<std::size_t>(1, server.limits.concurrency);
+  // The gateway limits tool calls itself (with cancellable waits); the headroom keeps tools/list and
+  // ping from queueing behind a full set of slow calls.
+  options.max_concurrent_requests = std::max<std::size_t>(1, server.limits.concurrency) + 2;
   return [options]() -> std::shared_ptr<mcp::Transport> {
     return std::make_shared<transport::StreamableHttpClientTransport>(options);
   };

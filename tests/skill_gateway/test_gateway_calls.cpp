@@ -588,3 +588,44 @@ TEST_CASE("find_secops_local: $LH_SECOPS_LOCAL first, then the build tree next t
   CHECK(std::filesystem::weakly_canonical(gw::find_secops_local()) == std::filesystem::weakly_canonical(kSecopsLocal));
   if (saved) ::setenv("LH_SECOPS_LOCAL", saved->c_str(), 1);
 }
+
+TEST_CASE("a call waiting for a free slot ends with kind cancelled and never reaches the server") {
+  LoopbackUpstream upstream;
+  auto entered = std::make_shared<std::atomic<int>>(0);
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  lh::mcp::Tool blocking;
+  blocking.name = "search_udm";
+  blocking.input_schema = object_schema({{"query", "string"}});
+  blocking.handler = [entered, release](const Json&, lh::mcp::ToolContext& context) {
+    ++*entered;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!release->load() && !context.cancelled() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return lh::mcp::ToolResult::structured(Json{{"events", Json::array()}});
+  };
+  upstream.server.add_tool(blocking);
+  upstream.start();
+  gw::GatewayConfig config;
+  auto server = http_server_config("single", upstream.url());
+  server.limits.concurrency = 1;
+  config.servers.emplace("single", server);
+  gw::Gateway gateway(config);
+  gateway.start();
+
+  std::jthread holder([&gateway] { gateway.call("search_udm", {{"query", "first"}}); });
+  while (entered->load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  std::stop_source stop;
+  std::jthread canceller([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop.request_stop();
+  });
+  gw::CallSettings settings;
+  settings.cancel = stop.get_token();
+  const auto error = upstream_error_of([&] { gateway.call("search_udm", {{"query", "second"}}, settings); });
+  CHECK(error.kind() == gw::UpstreamError::Kind::cancelled);
+  CHECK(entered->load() == 1);
+  CHECK(gateway.calls_made() == 1);
+  release->store(true);
+}
