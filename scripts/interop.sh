@@ -2,7 +2,8 @@
 # Interop tests with the official MCP tools (pinned in tests/node): the TypeScript SDK client
 # against our server, our C++ client against TypeScript SDK servers (ts-server.mjs and
 # @modelcontextprotocol/server-everything), and the Inspector CLI against our server; over stdio
-# and Streamable HTTP. Runs tests/interop/*.test.mjs with Node 22's built-in test runner.
+# and Streamable HTTP; and the Inspector CLI running lateral_movement_hunt on lateral-hunt itself (needs the
+# lateral-hunt and secops-local targets built). Runs tests/interop/*.test.mjs with Node 22's built-in test runner.
 # Usage: scripts/interop.sh BUILD_DIR [extra 'node --test' arguments, e.g. --test-name-pattern=stdio]
 # Needs: a build with tests (lh_interop_server, lh_interop_client) and `npm ci` in tests/node.
 # Closing line: "interop: N passed, M failed"; exits non-zero on any failure.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set-up (packages, Node test tools, build) and every test: the doctest suites through CTest, the
-# official MCP conformance suite, and the interop tests against the official TypeScript SDK.
+# official MCP conformance suite (fixture server and lateral-hunt itself), and the interop tests against the official TypeScript SDK.
 # Prints one closing line "tests: N passed, M failed" over all groups; exits non-zero on any failure.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +37,7 @@ group() {
 group "unit and integration tests (ctest)" \
   ctest --test-dir "$build_dir" --output-on-failure --timeout 600 -j "$(nproc)"
 [ -x "$root/scripts/conformance.sh" ] && group "MCP conformance suite" "$root/scripts/conformance.sh" "$build_dir" --with-client
+[ -x "$root/scripts/conformance-lateral-hunt.sh" ] && group "MCP conformance suite against lateral-hunt" "$root/scripts/conformance-lateral-hunt.sh" "$build_dir"
 [ -x "$root/scripts/integration.sh" ] && group "secops-local through the TypeScript SDK (OTRF oracle)" "$root/scripts/integration.sh" "$build_dir"
 [ -x "$root/scripts/interop.sh" ] && group "TypeScript SDK and Inspector interop" "$root/scripts/interop.sh" "$build_dir"
 
