@@ -44,12 +44,17 @@ std::string port_conditions(const techniques::PortProfile& ports) {
 }
 
 // An address is compared as an address; a name matches its short form with or without a domain.
+// Connection events name the host that LOGGED them in principal.hostname (an inbound connection
+// logged on the target has the target there and the remote address in principal.ip), so a source
+// name finds the connections the source logged, and a target name those the target logged or that
+// name it as their destination. Addresses for both ends give the seed's exact search.
 std::string endpoint_condition(const std::string& value, bool source) {
   if (udm::parse_ip(value)) return udm::field_equals(source ? "principal.ip" : "target.ip", value);
   if (source) return techniques::host_condition(value);
   const auto dot = value.find('.');
   const std::string short_name = dot == std::string::npos || dot == 0 ? value : value.substr(0, dot);
-  return fmt::format("target.hostname = /^{}(\\.|$)/ nocase", udm::quote_regex_literal(short_name));
+  return fmt::format("(target.hostname = /^{0}(\\.|$)/ nocase OR {1})", udm::quote_regex_literal(short_name),
+                     techniques::host_condition(value));
 }
 
 std::string string_at(const nlohmann::json& node, std::initializer_list<const char*> path) {

@@ -26,11 +26,20 @@ TEST_CASE("correlate_smb finds the SMB connection of a PsExec hop by address and
   REQUIRE_FALSE(by_address["connections"].empty());
   CHECK(by_address["connections"][0]["target"]["port"] == "445");
 
+  // A source name finds what the source logged (its outbound connection) ...
   request.source = "WKS-017";
   request.target = "10.10.0.20";
-  const auto by_name = wf::correlate_smb(upstream.gateway(), request);
-  CHECK(by_name["status"] == "ok");
-  CHECK(by_name["hits"] == by_address["hits"]);
+  const auto by_source_name = wf::correlate_smb(upstream.gateway(), request);
+  CHECK(by_source_name["status"] == "ok");
+  REQUIRE(by_source_name["hits"] == 1);
+  CHECK(by_source_name["connections"][0]["reporting_host"] == "WKS-017.acme.local");
+
+  // ... and a target name what the target logged (the inbound connection from the source address).
+  request.source = "10.20.0.18";
+  request.target = "filesrv01";
+  const auto by_target_name = wf::correlate_smb(upstream.gateway(), request);
+  REQUIRE(by_target_name["hits"] == 1);
+  CHECK(by_target_name["connections"][0]["reporting_host"] == "FILESRV01.acme.local");
 }
 
 TEST_CASE("correlate_smb port profiles add their ports and unknown profiles are rejected") {
