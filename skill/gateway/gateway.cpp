@@ -273,8 +273,10 @@ struct Gateway::Impl {
 CallResult Gateway::Impl::call(std::string_view capability, Json arguments, const CallSettings& settings) {
   const auto began = Clock::now();
   const std::stop_token& cancel = settings.cancel;
-  if (cancel.stop_requested()) fail(UpstreamError::Kind::cancelled, "", std::string(capability),
-                                    fmt::format("{} was cancelled before it was sent", capability));
+  if (cancel.stop_requested()) {
+    fail(UpstreamError::Kind::cancelled, "", std::string(capability),
+         fmt::format("{} was cancelled before it was sent", capability));
+  }
 
   refresh_stale_tools(cancel);
   RouteDecision decision = route_for(capability);
@@ -289,7 +291,7 @@ CallResult Gateway::Impl::call(std::string_view capability, Json arguments, cons
   Upstream& upstream = *upstreams.at(decision.route->server);
   const std::string& server = upstream.config.name;
   if (decision.route->unreachable) {
-    fail(UpstreamError::Kind::unreachable, server, "", unreachable_message(upstream, capability));
+    fail(UpstreamError::Kind::unreachable, server, std::string(capability), unreachable_message(upstream, capability));
   }
   const std::string tool = decision.route->tool;
   const std::string where = fmt::format("upstream '{}' tool {}", server, tool);
