@@ -284,7 +284,12 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
         std::string what;
         if (rel == "svcctl") what = "svcctl pipe opened over SMB (service control)";
         else if (rel == "atsvc") what = "atsvc pipe opened over SMB (task scheduler)";
-        else if (rel.find("psexesvc") != std::string::npos || rel.find("remcom") != std::string::npos) what = fmt::format("{} accessed over SMB", e->relative_target_name);
+        else if (rel.find("psexesvc") != std::string::npos || rel.find("remcom") != std::string::npos) {
+          static const RE2 std_suffix(R"((?i)-(stdin|stdout|stderr)$)");
+          std::string name = e->relative_target_name;
+          RE2::Replace(&name, std_suffix, "-std*");
+          what = fmt::format("{} accessed over SMB", name);
+        }
         else if ((lower(e->share_name).ends_with("admin$") || lower(e->share_name).ends_with("c$")) && e->access_list.find("%%4417") != std::string::npos) {
           what = fmt::format("write to {} {}", e->share_name, e->relative_target_name);
         }
@@ -412,7 +417,57 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
     }
     for (auto& ev : g.evidence) g.first_ms = std::min(g.first_ms, ev.stored->event.timestamp_ms);
     for (auto& ev : g.evidence) g.last_ms = std::max(g.last_ms, ev.stored->event.timestamp_ms);
+    for (const auto& c : g.commands) g.last_ms = std::max(g.last_ms, c.timestamp_ms);
   }
+
+  // Source-side hunt hits no target-side finding explains: a client command naming another host, or explicit
+  // credentials for one (the target may not log, or logs elsewhere). Reported as source_activity.
+  std::set<const StoredEvent*> used;
+  for (const auto& g : groups) {
+    for (const auto& ev : g.evidence) used.insert(ev.stored);
+  }
+  std::vector<SessionGroup> source_only;
+  for (const auto* s : hunt_sorted) {
+    if (used.contains(s)) continue;
+    const auto& e = s->event;
+    std::string target;
+    if (e.is_process_launch()) target = client_command_target(e.command_line);
+    else if (e.product_event_type == "4648") {
+      const auto slash = e.resource_name.find('/');
+      target = !e.target_hostname.empty() ? e.target_hostname
+                                          : slash == std::string::npos ? std::string() : short_host_name(e.resource_name.substr(slash + 1));
+    }
+    if (target.empty() || target == e.host || s->hunt_techniques.empty()) continue;
+    auto it = std::find_if(source_only.begin(), source_only.end(), [&](const SessionGroup& g) {
+      return g.host == target && g.source.host == e.host && e.timestamp_ms <= g.last_ms + window.count();
+    });
+    if (it == source_only.end()) {
+      SessionGroup g;
+      g.host = target;
+      g.kind = "source_activity";
+      g.technique_id = s->hunt_techniques.front();
+      g.source = {e.host, "", "client_command"};
+      const auto& own = out.addresses.addresses_of(e.host);
+      if (own.size() == 1) g.source_ip = *own.begin();
+      g.first_ms = g.last_ms = e.timestamp_ms;
+      source_only.push_back(std::move(g));
+      it = std::prev(source_only.end());
+    }
+    auto& g = *it;
+    g.anchors.push_back(s);
+    g.last_ms = std::max(g.last_ms, e.timestamp_ms);
+    add_evidence(g, s, e.is_process_launch() ? "client_command" : "explicit_credentials");
+    if (e.is_process_launch()) {
+      g.anchor_infos.push_back({{g.technique_id}, "client_command", fmt::format("client command on {} names {}: {:.160}", e.host, target, e.command_line)});
+      bool repeat = std::any_of(g.commands.begin(), g.commands.end(), [&](const CommandRun& c) { return lower(c.command_line) == lower(e.command_line); });
+      if (!repeat) g.commands.push_back({e.command_line, e.timestamp_ms, s});
+      if (g.account.empty() && !e.user.empty()) g.account = e.user;
+    } else {
+      g.anchor_infos.push_back({{g.technique_id}, "explicit_credentials", fmt::format("explicit credentials of {} used on {} for {}", e.target_user, e.host, e.resource_name)});
+      if (!e.target_user.empty()) g.account = account_name(e.target_domain, e.target_user);
+    }
+  }
+  for (auto& g : source_only) groups.push_back(std::move(g));
 
   std::stable_sort(groups.begin(), groups.end(), [](const SessionGroup& a, const SessionGroup& b) { return a.first_ms < b.first_ms; });
   return out;

@@ -30,6 +30,12 @@ bool is_admin(const std::vector<std::string>& admins, const std::string& host) {
   return !host.empty() && std::any_of(admins.begin(), admins.end(), [&](const std::string& a) { return short_host_name(a) == host; });
 }
 
+// Binaries shipped in the Windows system folders are not indicators; what was dropped elsewhere is.
+bool is_windows_binary(const std::string& image) {
+  const auto path = lower(image);
+  return path.find("\\windows\\system32\\") != std::string::npos || path.find("\\windows\\syswow64\\") != std::string::npos;
+}
+
 std::vector<std::string> url_hosts(const std::string& text) {
   static const RE2 url(R"((?i)https?://([a-z0-9.-]+))");
   std::vector<std::string> out;
@@ -231,6 +237,7 @@ CorrelationResult Correlator::Impl::build_result() const {
     const auto& g = analysis.groups[i];
     Draft d{&g, fmt::format("F{}", i + 1)};
     if (g.kind == "local_execution") d.source_class = "local";
+    else if (g.kind == "source_activity" && is_admin(settings.admin_hosts, g.source.host)) d.source_class = "admin_host";
     else if (is_admin(settings.admin_hosts, g.source.host)) d.source_class = "admin_host";
     else if (known_remote.contains(g.source.host)) d.source_class = "known_remote_admin";
     else if (!g.source.host.empty()) d.source_class = "unexpected";
@@ -324,6 +331,9 @@ CorrelationResult Correlator::Impl::build_result() const {
       reasons.push_back("no source could be joined: target-side indicators only");
     }
     if (g.kind == "local_execution") reasons.push_back("local execution: the source is the target itself, not lateral movement");
+    if (g.kind == "source_activity") {
+      reasons.push_back(fmt::format("seen on the source only: no execution on {} was found in its logs (it may not be collected)", g.host));
+    }
     for (const auto& c : d.commands) {
       if (c["score"].get<int>() >= settings.suspicious_command_score) {
         reasons.push_back(fmt::format("suspicious command (score {}, {}): {:.160}", c["score"].get<int>(),
@@ -387,7 +397,9 @@ CorrelationResult Correlator::Impl::build_result() const {
       if (!g.source_ip.empty() && !is_loopback_address(g.source_ip)) add_entity(entity_ips, g.source_ip);
       for (const auto& c : g.commands) {
         if (c.stored != nullptr) {
-          for (const auto& h : c.stored->event.hashes) add_entity(entity_hashes, h);
+          if (!is_windows_binary(c.stored->event.image)) {
+            for (const auto& h : c.stored->event.hashes) add_entity(entity_hashes, h);
+          }
           result.affected_processes.push_back({{"host", g.host}, {"image", c.stored->event.image}, {"command_line", c.command_line},
                                                {"timestamp", format_rfc3339_ms(c.timestamp_ms)}, {"finding_id", d.id}});
         }
@@ -396,7 +408,9 @@ CorrelationResult Correlator::Impl::build_result() const {
         }
       }
       for (const auto* a : g.anchors) {
-        for (const auto& h : a->event.hashes) add_entity(entity_hashes, h);
+        if (!is_windows_binary(a->event.image)) {
+          for (const auto& h : a->event.hashes) add_entity(entity_hashes, h);
+        }
       }
     }
   }

@@ -64,7 +64,7 @@ Score score_finding(const ScoreInput& in) {
     out.reasons.push_back(fmt::format("severity at most {}: the source is the host itself (local execution, not lateral movement)",
                                       suspicious ? "medium" : "low"));
   }
-  if (in.kind == "suspected_lateral_movement") {
+  if (in.kind == "suspected_lateral_movement" || in.kind == "source_activity") {
     sev = at_most(sev, Severity::high);
   }
   out.severity = sev;
@@ -75,7 +75,7 @@ Score score_finding(const ScoreInput& in) {
   if (in.exact_port) ++points;
   if (in.source_confirmed) ++points;
   points += std::min(in.corroborations, 2);
-  if (in.kind == "suspected_lateral_movement") points = std::min(points, 1);
+  if (in.kind == "suspected_lateral_movement" || in.kind == "source_activity") points = std::min(points, 1);
   out.confidence = points >= 3 ? Confidence::high : points >= 1 ? Confidence::medium : Confidence::low;
   out.reasons.push_back(fmt::format(
       "confidence {}: session link {}, network link {}{}, source-side confirmation {}, {} corroborating indicator(s)",

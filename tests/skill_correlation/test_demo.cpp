@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 
@@ -143,4 +144,18 @@ TEST_CASE("demo: PsExec against the host itself is local execution, not lateral 
     }
     for (const auto& edge : run.report["movement_graph"]["edges"]) CHECK(edge["from"] != edge["to"]);
   }
+}
+
+TEST_CASE("any data named by LH_CORRELATION_DATA (e.g. a larger generated demo) gives a schema-valid result") {
+  const char* data = std::getenv("LH_CORRELATION_DATA");
+  if (data == nullptr || *data == '\0') {
+    MESSAGE("SKIPPED: set LH_CORRELATION_DATA to a data file to run the correlation on it");
+    return;
+  }
+  lh::skill::correlation::CorrelationSettings settings;
+  settings.admin_hosts = {"ADMIN-JUMP01", "DEPLOY01"};
+  const auto run = lh::test::run_hunt({data}, settings);
+  MESSAGE(run.hunt_queries, " hunt queries, ", run.context_queries, " context queries\n", lh::test::describe(run.result));
+  CHECK(lh::test::report_part_errors(run.result.to_json()).empty());
+  if (std::getenv("LH_CORRELATION_DUMP") != nullptr) MESSAGE(run.result.to_json().dump(1));
 }

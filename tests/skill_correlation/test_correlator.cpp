@@ -1,0 +1,154 @@
+// The Correlator on hand-made events: grouping into one finding per session, local versus lateral,
+// target-only (suspected) and source-only activity, the rounds of context requests.
+#include <doctest/doctest.h>
+
+#include "report_check.hpp"
+#include "skill/correlation/correlator.hpp"
+#include "skill/correlation/hunt_event.hpp"
+
+using namespace lh::skill::correlation;
+using nlohmann::json;
+
+namespace {
+
+const std::int64_t T0 = *parse_rfc3339_ms("2024-03-05T10:00:00.000Z");
+int next_name = 0;
+
+json event(const std::string& host, std::int64_t ms, const std::string& type, const std::string& id, json principal = json::object(),
+           json target = json::object(), json fields = json::object(), json network = json::object()) {
+  principal["hostname"] = host + ".corp.local";
+  json udm{{"metadata", {{"eventTimestamp", format_rfc3339_ms(ms)}, {"eventType", type}, {"productEventType", id}}},
+           {"principal", principal}, {"target", target}, {"additional", {{"fields", fields}}}};
+  if (!network.empty()) udm["network"] = network;
+  return {{"name", "events/" + std::to_string(++next_name)}, {"udm", udm}};
+}
+
+json service_install(const std::string& host, std::int64_t ms, const std::string& id, const std::string& logon) {
+  return event(host, ms, "SERVICE_CREATION", id, {{"labels", {{{"key", "SubjectLogonId"}, {"value", logon}}}}},
+               {{"application", "PSEXESVC"}, {"process", {{"file", {{"fullPath", "%SystemRoot%\\PSEXESVC.exe"}}}}}});
+}
+
+json psexesvc(const std::string& host, std::int64_t ms, const std::string& id) {
+  return event(host, ms, "PROCESS_LAUNCH", id,
+               {{"process", {{"file", {{"fullPath", "C:\\Windows\\System32\\services.exe"}}}}}, {"labels", {{{"key", "LogonId"}, {"value", "0x3e7"}}}}},
+               {{"process", {{"file", {{"fullPath", "C:\\Windows\\PSEXESVC.exe"}}}, {"commandLine", "C:\\Windows\\PSEXESVC.exe"}}}});
+}
+
+json network_logon(const std::string& host, std::int64_t ms, const std::string& ip, int port, const std::string& logon) {
+  return event(host, ms, "USER_LOGIN", "4624", {{"ip", {ip}}, {"port", port}},
+               {{"user", {{"userid", "mallory"}}}, {"administrativeDomain", "CORP"}, {"labels", {{{"key", "TargetLogonId"}, {"value", logon}}}}},
+               {{"IpAddress", ip}, {"IpPort", std::to_string(port)}, {"LogonType", "3"}});
+}
+
+json connection(const std::string& host, std::int64_t ms, const std::string& from_ip, int from_port, const std::string& to_ip, int port,
+                bool inbound) {
+  return event(host, ms, "NETWORK_CONNECTION", "3", {{"ip", {from_ip}}, {"port", from_port}, {"process", {{"file", {{"fullPath", "System"}}}}}},
+               {{"ip", {to_ip}}, {"port", port}}, json::object(), {{"direction", inbound ? "INBOUND" : "OUTBOUND"}});
+}
+
+lh::skill::techniques::BuiltQuery query(const std::string& technique, const std::string& id) {
+  lh::skill::techniques::BuiltQuery q;
+  q.technique_id = technique;
+  q.query_id = id;
+  q.severity = lh::skill::techniques::Severity::high;
+  return q;
+}
+
+const json* by_target(const json& findings, const std::string& target) {
+  for (const auto& f : findings) {
+    if (f["target"]["host"] == target) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("correlator: one finding per session, joined, resolved, and local execution told apart") {
+  CorrelationSettings settings;
+  settings.window = std::chrono::seconds(30);
+  Correlator c(settings);
+  // SRV1: PsExec from WKS-9 (10.0.0.5); the anchors of one session arrive out of order.
+  c.add_hits(query("psexec", "psexec_service_binary"), {psexesvc("SRV1", T0 + 400, "1"), psexesvc("SRV1", T0 + 1900, "4688")});
+  c.add_hits(query("psexec", "psexec_service_install"), {service_install("SRV1", T0 + 300, "4697", "0xabc"), service_install("SRV1", T0 + 310, "7045", "")});
+  // SRV2: PsExec whose logon comes from SRV2's own address.
+  c.add_hits(query("psexec", "psexec_service_install"), {service_install("SRV2", T0 + 5000, "4697", "0xdef")});
+  // SRV3: a service install and nothing to join it to.
+  c.add_hits(query("psexec", "psexec_service_install"), {service_install("SRV3", T0 + 9000, "7045", "")});
+  // WKS-9 drives SRV4 with wmic; SRV4 logs nothing.
+  c.add_hits(query("wmi_source", "wmic_node_process_create"),
+             {event("WKS-9", T0 + 20000, "PROCESS_LAUNCH", "1", {{"user", {{"userid", "CORP\\mallory"}}}},
+                    {{"process", {{"file", {{"fullPath", "C:\\Windows\\System32\\wbem\\WMIC.exe"}}}, {"commandLine", "wmic /node:SRV4 process call create \"cmd /c whoami\""}}}})});
+
+  auto round1 = c.next_requests();
+  REQUIRE_FALSE(round1.empty());
+  for (const auto& r : round1) {
+    CHECK(r.time_frame.start_time.has_value());
+    CHECK(r.time_frame.end_time.has_value());
+    std::vector<json> events;
+    if (r.id.find("SRV1") != std::string::npos && r.id.starts_with("ctx.joins")) {
+      events = {network_logon("SRV1", T0 + 250, "10.0.0.5", 50000, "0xabc"), connection("SRV1", T0 + 240, "10.0.0.5", 50000, "10.0.0.1", 445, true)};
+    }
+    if (r.id.find("SRV2") != std::string::npos && r.id.starts_with("ctx.joins")) {
+      events = {network_logon("SRV2", T0 + 4900, "10.0.0.2", 50001, "0xdef"), connection("SRV2", T0 + 4000, "10.0.0.2", 60000, "10.0.0.9", 443, false)};
+    }
+    c.add_context(r.id, events);
+  }
+  for (auto round = c.next_requests(); !round.empty(); round = c.next_requests()) {
+    for (const auto& r : round) {
+      std::vector<json> events;
+      if (r.udm.find("10.0.0.5") != std::string::npos) events = {connection("WKS-9", T0 + 230, "10.0.0.5", 50000, "10.0.0.1", 445, false)};
+      c.add_context(r.id, events);
+    }
+  }
+  const auto result = c.finish();
+  const auto report = result.to_json();
+  MESSAGE(report["findings"].dump(1));
+  CHECK(lh::test::report_part_errors(report).empty());
+  CHECK(result.complete);
+
+  const auto* srv1 = by_target(report["findings"], "SRV1");
+  REQUIRE(srv1 != nullptr);
+  CHECK((*srv1)["kind"] == "lateral_movement");
+  CHECK((*srv1)["technique_id"] == "psexec");
+  CHECK((*srv1)["source"]["host"] == "WKS-9");
+  CHECK((*srv1)["source"]["resolved_by"] == "reporting_host");
+  CHECK((*srv1)["account"] == "CORP\\mallory");
+  CHECK((*srv1)["logon_id"] == "0xabc");
+  std::size_t srv1_findings = 0;
+  for (const auto& f : report["findings"]) srv1_findings += f["target"]["host"] == "SRV1" ? 1 : 0;
+  CHECK(srv1_findings == 1);  // four anchor events, one session, one finding
+
+  const auto* srv2 = by_target(report["findings"], "SRV2");
+  REQUIRE(srv2 != nullptr);
+  CHECK((*srv2)["kind"] == "local_execution");
+  CHECK((*srv2)["source"]["resolved_by"] == "same_host");
+  CHECK((*srv2)["source_class"] == "local");
+
+  const auto* srv3 = by_target(report["findings"], "SRV3");
+  REQUIRE(srv3 != nullptr);
+  CHECK((*srv3)["kind"] == "suspected_lateral_movement");
+  CHECK((*srv3)["confidence"] != "high");
+
+  const auto* srv4 = by_target(report["findings"], "SRV4");
+  REQUIRE(srv4 != nullptr);
+  CHECK((*srv4)["kind"] == "source_activity");
+  CHECK((*srv4)["source"]["host"] == "WKS-9");
+  CHECK((*srv4)["technique_id"] == "wmi_source");
+
+  // Finding ids follow time.
+  for (std::size_t i = 0; i < report["findings"].size(); ++i) CHECK(report["findings"][i]["id"] == "F" + std::to_string(i + 1));
+}
+
+TEST_CASE("correlator: unparseable events are ignored, a failed context search marks the result incomplete") {
+  Correlator c({});
+  c.add_hits(query("psexec", "psexec_service_install"), {json::array(), json("x"), json{{"udm", 3}}, service_install("SRV1", T0, "7045", "")});
+  auto round = c.next_requests();
+  REQUIRE_FALSE(round.empty());
+  c.context_failed(round.front().id, "upstream timed out");
+  const auto result = c.finish();
+  CHECK_FALSE(result.complete);
+  bool failed = false;
+  for (const auto& q : result.context_queries) failed |= q["status"] == "failed" && q["error"] == "upstream timed out";
+  CHECK(failed);
+  CHECK(result.findings.size() == 1);
+}
