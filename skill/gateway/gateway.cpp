@@ -90,6 +90,9 @@ struct Gateway::Impl {
     std::optional<std::string> server_info;
     std::map<std::string, Json> tools;
     std::optional<std::string> error;
+    // The config's warnings about this server (e.g. secops_mcp without CHRONICLE_PROJECT_ID), appended
+    // to its call failures: the upstream's own message (a permission error) rarely says why.
+    std::string config_warnings;
   };
 
   GatewayConfig config;
@@ -121,6 +124,11 @@ struct Gateway::Impl {
           "notifications/tools/list_changed",
           [stale = &upstream->tools_stale](const Json&) { stale->store(true); });
       upstream->slots = std::make_unique<CallSlots>(server.limits.concurrency);
+      const std::string prefix = "mcpServers." + name + ".";
+      for (const auto& warning : config.warnings) {
+        if (warning.rfind(prefix, 0) != 0) continue;
+        upstream->config_warnings += (upstream->config_warnings.empty() ? "" : "; ") + warning;
+      }
       upstreams.emplace(name, std::move(upstream));
     }
   }
@@ -369,7 +377,10 @@ CallResult Gateway::Impl::call(std::string_view capability, Json arguments, cons
       const std::string attempts_text =
           attempt > 1 ? fmt::format(" (after {} attempts)", attempt)
                       : (!settings.read_only && transient ? " (not retried: the call writes)" : "");
-      fail(kind, server, tool, fmt::format("{} (for {}) failed{}: {}", where, capability, attempts_text, detail));
+      const std::string hint =
+          upstream.config_warnings.empty() ? "" : fmt::format(" [config warning: {}]", upstream.config_warnings);
+      fail(kind, server, tool,
+           fmt::format("{} (for {}) failed{}: {}{}", where, capability, attempts_text, detail, hint));
     }
     mcp::log::info(kLog, "{}: attempt {}/{} failed, retrying in {} ms: {}", where, attempt, max_attempts,
                    backoff.count(), mcp::log::redact(detail));

@@ -629,3 +629,23 @@ TEST_CASE("a call waiting for a free slot ends with kind cancelled and never rea
   CHECK(gateway.calls_made() == 1);
   release->store(true);
 }
+
+TEST_CASE("a failing call to secops_mcp without its tenant variables says which variable is missing") {
+  const auto dir = std::filesystem::temp_directory_path() / ("lh-gateway-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto secops_mcp = dir / "secops_mcp";
+  std::filesystem::remove(secops_mcp);
+  std::filesystem::create_symlink(kSecopsLocal, secops_mcp);
+  const Json document = {
+      {"mcpServers",
+       {{"secops",
+         {{"command", secops_mcp.string()},
+          {"args", Json::array({"--data", kDemoData, "--inject-failure", "search_udm"})},
+          {"env", {{"CHRONICLE_CUSTOMER_ID", "cust-1"}, {"CHRONICLE_REGION", "us"}}}}}}},
+      {"roles", {{"siem", "secops"}}}};
+  gw::Gateway gateway(gw::parse_config(document));
+  const auto error = upstream_error_of([&] { gateway.call("search_udm", kLogonSearch); });
+  CHECK(error.kind() == gw::UpstreamError::Kind::payload_error);
+  CHECK(contains(error.what(), "injected failure [config warning: mcpServers.secops.env.CHRONICLE_PROJECT_ID: not set"));
+  std::filesystem::remove_all(dir);
+}
