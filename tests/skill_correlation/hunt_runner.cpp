@@ -32,7 +32,8 @@ std::vector<nlohmann::json> search(mcp::Client& client, const std::string& udm, 
 
 }  // namespace
 
-HuntRun run_hunt(const std::vector<std::string>& data, skill::correlation::CorrelationSettings settings) {
+HuntRun run_hunt(const std::vector<std::string>& data, skill::correlation::CorrelationSettings settings,
+                 skill::techniques::TimeFrame frame) {
   std::vector<std::string> args;
   for (const auto& d : data) args.push_back("--data"), args.push_back(d);
   auto factory = [args]() -> std::shared_ptr<mcp::Transport> {
@@ -46,8 +47,6 @@ HuntRun run_hunt(const std::vector<std::string>& data, skill::correlation::Corre
   mcp::Client client(factory, {.info = {"lh-correlation-tests", "0.1.0"}});
   client.connect();
   HuntRun run;
-  skill::techniques::TimeFrame frame;
-  frame.hours_back = 72;
   settings.time_frame = frame;
   skill::correlation::Correlator correlator(settings);
   for (const auto& query : skill::techniques::build_queries({}, "", frame)) {

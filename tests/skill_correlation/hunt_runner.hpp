@@ -15,7 +15,9 @@ struct HuntRun {
   std::size_t context_queries = 0;
 };
 
-HuntRun run_hunt(const std::vector<std::string>& data, skill::correlation::CorrelationSettings settings = {});
+// Without a start time in `frame`, the hunt looks back frame.hours_back (72 h) from secops-local's "now".
+HuntRun run_hunt(const std::vector<std::string>& data, skill::correlation::CorrelationSettings settings = {},
+                 skill::techniques::TimeFrame frame = {});
 
 // One line per finding, for the test log.
 std::string describe(const skill::correlation::CorrelationResult& result);

@@ -159,3 +159,35 @@ TEST_CASE("any data named by LH_CORRELATION_DATA (e.g. a larger generated demo) 
   CHECK(lh::test::report_part_errors(run.result.to_json()).empty());
   if (std::getenv("LH_CORRELATION_DUMP") != nullptr) MESSAGE(run.result.to_json().dump(1));
 }
+
+TEST_CASE("demo: sources that did remote execution before the hunt window are known remote admins") {
+  // Hunt the second day only, with no admin hosts configured: ADMIN-JUMP01's wmic / PsExec / Invoke-Command of
+  // the first day (benign_remote_executions in the key) are its history; WKS-017 has none.
+  std::ifstream in(LH_DEMO_ANSWERS);
+  const auto answers = nlohmann::json::parse(in);
+  lh::skill::techniques::TimeFrame day2;
+  day2.start_time = "2024-03-05T00:00:00.000Z";
+  day2.end_time = "2024-03-06T00:00:00.000Z";
+  const auto run = lh::test::run_hunt({LH_DEMO_DATA}, {}, day2);
+  const auto report = run.result.to_json();
+  bool day1_history = false;
+  for (const auto& b : answers["benign_remote_executions"]) {
+    day1_history |= text(b["source_host"]) == "ADMIN-JUMP01" && text(b["timestamps"]["source_command"]) < "2024-03-05";
+  }
+  REQUIRE(day1_history);
+  std::size_t known = 0;
+  for (const auto& f : report["findings"]) {
+    if (f["kind"] != "lateral_movement") continue;
+    CHECK(text(f["first_seen"]) >= "2024-03-05");
+    if (text(f["source"]["host"]) == "ADMIN-JUMP01") {
+      ++known;
+      CHECK(text(f["source_class"]) == "known_remote_admin");
+      CHECK((text(f["severity"]) == "low" || text(f["severity"]) == "medium" || text(f["severity"]) == "info"));
+    }
+    if (text(f["source"]["host"]) == "WKS-017") CHECK(text(f["source_class"]) == "unexpected");
+  }
+  CHECK(known > 0);
+  bool baseline_ran = false;
+  for (const auto& q : report["context_queries"]) baseline_ran |= q["purpose"] == "baseline" && q["hits"].get<int>() > 0;
+  CHECK(baseline_ran);
+}
