@@ -54,15 +54,18 @@ bool starts_with_error_word(std::string_view text) {
   for (std::size_t k = 0; k < kWord.size(); ++k) {
     if (std::tolower(static_cast<unsigned char>(text[i + k])) != kWord[k]) return false;
   }
-  return true;
+  // "Error: ...", "ERROR retrieving ...", but not "Errors found: 0" or "Errorless".
+  const std::size_t after = i + kWord.size();
+  return after == text.size() || std::isalnum(static_cast<unsigned char>(text[after])) == 0;
 }
 
 PayloadReading read_payload(const mcp::ToolResult& result) {
   PayloadReading reading;
   reading.text = result.joined_text();
   const bool has_content = result.content.is_array() && !result.content.empty();
+  const bool has_structured = result.structured_content && !result.structured_content->is_null();
 
-  if (result.structured_content && !result.structured_content->is_null()) {
+  if (has_structured) {
     const Json& structured = *result.structured_content;
     if (structured.is_object() && structured.size() == 1 && structured.contains("result")) {
       reading.value = structured["result"];
@@ -79,7 +82,7 @@ PayloadReading read_payload(const mcp::ToolResult& result) {
   if (result.is_error) {
     const std::string why = reading.text.empty() ? json_text(reading.value) : reading.text;
     reading.error = fmt::format("answered isError: {}", shortened(why));
-  } else if (!has_content && !result.structured_content) {
+  } else if (!has_content && !has_structured) {
     reading.error = "answered with empty content (no result; the upstream may have swallowed an HTTP failure)";
   } else if (carries_error(reading.value)) {
     reading.error = fmt::format("answered with an error payload: {}", shortened(json_text(reading.value["error"])));

@@ -23,7 +23,8 @@ struct PayloadReading {
 
 PayloadReading read_payload(const mcp::ToolResult& result);
 
-// True for text that starts with "error" (any case) after leading whitespace.
+// True for text whose first word (after leading whitespace) is "error" in any case: "Error: x",
+// "ERROR retrieving x", but not "Errors found: 0".
 bool starts_with_error_word(std::string_view text);
 
 }  // namespace lh::skill::gateway

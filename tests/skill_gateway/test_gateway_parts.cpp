@@ -73,6 +73,11 @@ TEST_CASE("payload: Error text, empty content and isError are failures, other te
   REQUIRE(error_text.error);
   CHECK(error_text.error->find("case 7 not found") != std::string::npos);
 
+  CHECK(gw::starts_with_error_word("ERROR retrieving alerts"));
+  CHECK(gw::starts_with_error_word("Error"));
+  CHECK_FALSE(gw::starts_with_error_word("Errors found: 0"));
+  CHECK_FALSE(gw::starts_with_error_word("No error"));
+
   auto plain = gw::read_payload(text_result("Entity Summary for WKS-017: ... no errors"));
   CHECK_FALSE(plain.error);
   CHECK(plain.value == Json{{"text", "Entity Summary for WKS-017: ... no errors"}});
