@@ -116,10 +116,22 @@ struct Correlator::Impl {
       for (const auto& g : analysis.groups) {
         for (const auto* a : g.anchors) times[g.host].push_back(a->event.timestamp_ms);
       }
+      std::vector<HostCluster> clusters;
       for (const auto& [host, list] : times) {
         for (const auto& cluster : cluster_times(list, std::max<std::chrono::milliseconds>(window * 5, std::chrono::minutes(5)))) {
-          add(join_context_request(host, cluster, window, max_events));
-          add(process_context_request(host, cluster, window, settings.session_follow, max_events));
+          clusters.push_back({host, cluster});
+        }
+      }
+      if (clusters.size() * 2 <= settings.max_context_queries) {
+        for (const auto& hc : clusters) {
+          add(join_context_request(hc.host, hc.cluster, window, max_events));
+          add(process_context_request(hc.host, hc.cluster, window, settings.session_follow, max_events));
+        }
+      } else {
+        // Over budget: hosts whose anchors are close in time share a search.
+        for (const auto& batch : batch_host_clusters(clusters, 10, std::chrono::minutes(30))) {
+          add(join_context_request(batch.hosts, batch.cluster, window, max_events));
+          add(process_context_request(batch.hosts, batch.cluster, window, settings.session_follow, max_events));
         }
       }
     } else if (round == 1) {

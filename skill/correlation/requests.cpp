@@ -37,20 +37,66 @@ techniques::TimeFrame explicit_frame(std::int64_t start_ms, std::int64_t end_ms)
   return frame;
 }
 
+namespace {
+
+const std::vector<std::string>& join_event_ids() {
+  static const std::vector<std::string> ids{"4624", "4648", "3", "5140", "5145", "4697", "7045", "4698", "4702", "17", "18", "11"};
+  return ids;
+}
+
+std::string hosts_id(const std::vector<std::string>& hosts) {
+  return hosts.size() == 1 ? id_part(hosts.front()) : fmt::format("{}+{}", id_part(hosts.front()), hosts.size() - 1);
+}
+
+std::string hosts_query(const std::vector<std::string>& hosts, const std::vector<std::string>& ids) {
+  return hosts.size() == 1 ? techniques::host_events(hosts.front(), ids) : techniques::hosts_events(hosts, ids);
+}
+
+}  // namespace
+
+ContextRequest join_context_request(const std::vector<std::string>& hosts, const TimeCluster& c, std::chrono::milliseconds window,
+                                    std::size_t max_events) {
+  return {fmt::format("ctx.joins.{}.{}", hosts_id(hosts), c.first_ms), "correlation",
+          fmt::format("logons, connections, share/pipe access, services, tasks and file writes on {} around the anchors",
+                      fmt::join(hosts, ", ")),
+          hosts_query(hosts, join_event_ids()), explicit_frame(c.first_ms - window.count(), c.last_ms + window.count()), max_events};
+}
+
+ContextRequest process_context_request(const std::vector<std::string>& hosts, const TimeCluster& c, std::chrono::milliseconds window,
+                                       std::chrono::milliseconds follow, std::size_t max_events) {
+  return {fmt::format("ctx.processes.{}.{}", hosts_id(hosts), c.first_ms), "correlation",
+          fmt::format("process launches on {} during and after the anchors (what was run)", fmt::join(hosts, ", ")),
+          hosts_query(hosts, {"1", "4688"}), explicit_frame(c.first_ms - window.count(), c.last_ms + std::max(window, follow).count()),
+          max_events};
+}
+
 ContextRequest join_context_request(const std::string& host, const TimeCluster& c, std::chrono::milliseconds window,
                                     std::size_t max_events) {
-  static const std::vector<std::string> ids{"4624", "4648", "3", "5140", "5145", "4697", "7045", "4698", "4702", "17", "18", "11"};
-  return {fmt::format("ctx.joins.{}.{}", id_part(host), c.first_ms), "correlation",
-          fmt::format("logons, connections, share/pipe access, services, tasks and file writes on {} around the anchors", host),
-          techniques::host_events(host, ids), explicit_frame(c.first_ms - window.count(), c.last_ms + window.count()), max_events};
+  return join_context_request(std::vector<std::string>{host}, c, window, max_events);
 }
 
 ContextRequest process_context_request(const std::string& host, const TimeCluster& c, std::chrono::milliseconds window,
                                        std::chrono::milliseconds follow, std::size_t max_events) {
-  return {fmt::format("ctx.processes.{}.{}", id_part(host), c.first_ms), "correlation",
-          fmt::format("process launches on {} during and after the anchors (what was run)", host),
-          techniques::host_events(host, {"1", "4688"}),
-          explicit_frame(c.first_ms - window.count(), c.last_ms + std::max(window, follow).count()), max_events};
+  return process_context_request(std::vector<std::string>{host}, c, window, follow, max_events);
+}
+
+std::vector<HostBatch> batch_host_clusters(std::vector<HostCluster> clusters, std::size_t max_hosts, std::chrono::milliseconds max_span) {
+  std::sort(clusters.begin(), clusters.end(), [](const HostCluster& a, const HostCluster& b) { return a.cluster.first_ms < b.cluster.first_ms; });
+  std::vector<HostBatch> out;
+  for (const auto& hc : clusters) {
+    if (!out.empty()) {
+      auto& batch = out.back();
+      const bool has_host = std::find(batch.hosts.begin(), batch.hosts.end(), hc.host) != batch.hosts.end();
+      const bool fits = (has_host || batch.hosts.size() < max_hosts) && hc.cluster.last_ms - batch.cluster.first_ms <= max_span.count();
+      if (fits) {
+        if (!has_host) batch.hosts.push_back(hc.host);
+        batch.cluster.last_ms = std::max(batch.cluster.last_ms, hc.cluster.last_ms);
+        continue;
+      }
+    }
+    out.push_back({{hc.host}, hc.cluster});
+  }
+  return out;
 }
 
 ContextRequest logon_by_id_request(const std::string& host, const std::string& logon_id, std::int64_t anchor_ms,

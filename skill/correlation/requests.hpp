@@ -26,6 +26,22 @@ ContextRequest join_context_request(const std::string& host, const TimeCluster& 
                                     std::size_t max_events);
 ContextRequest process_context_request(const std::string& host, const TimeCluster& cluster, std::chrono::milliseconds window,
                                        std::chrono::milliseconds follow, std::size_t max_events);
+// The same for several hosts at once (used when one search per host and cluster would exceed the budget).
+ContextRequest join_context_request(const std::vector<std::string>& hosts, const TimeCluster& cluster, std::chrono::milliseconds window,
+                                    std::size_t max_events);
+ContextRequest process_context_request(const std::vector<std::string>& hosts, const TimeCluster& cluster,
+                                       std::chrono::milliseconds window, std::chrono::milliseconds follow, std::size_t max_events);
+
+struct HostCluster {
+  std::string host;
+  TimeCluster cluster;
+};
+struct HostBatch {
+  std::vector<std::string> hosts;
+  TimeCluster cluster;
+};
+// Host clusters merged into batches of at most `max_hosts` hosts whose anchors fall within `max_span`.
+std::vector<HostBatch> batch_host_clusters(std::vector<HostCluster> clusters, std::size_t max_hosts, std::chrono::milliseconds max_span);
 // Round 2: a session whose 4624 was outside the first window; which host owns a source address.
 ContextRequest logon_by_id_request(const std::string& host, const std::string& logon_id, std::int64_t anchor_ms,
                                    std::chrono::milliseconds lookback, std::chrono::milliseconds window, std::size_t max_events);

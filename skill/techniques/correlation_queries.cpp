@@ -156,14 +156,29 @@ std::string client_commands_naming(std::string_view source_host, std::string_vie
       host_condition(source_host), name);
 }
 
-std::string host_events(std::string_view host, const std::vector<std::string>& event_ids) {
+namespace {
+
+std::string event_id_condition(const std::vector<std::string>& event_ids) {
   if (event_ids.empty()) throw std::invalid_argument("skill.techniques.query: host_events needs at least one event id");
   for (const auto& id : event_ids) {
     if (id.empty() || id.size() > 6 || id.find_first_not_of("0123456789") != std::string::npos) {
       throw std::invalid_argument(fmt::format("skill.techniques.query: event id \"{}\" is not a Windows event number", id));
     }
   }
-  return fmt::format("{} AND {}", host_condition(host), udm::any_of("metadata.product_event_type", event_ids, false));
+  return udm::any_of("metadata.product_event_type", event_ids, false);
+}
+
+}  // namespace
+
+std::string host_events(std::string_view host, const std::vector<std::string>& event_ids) {
+  return fmt::format("{} AND {}", host_condition(host), event_id_condition(event_ids));
+}
+
+std::string hosts_events(const std::vector<std::string>& hosts, const std::vector<std::string>& event_ids) {
+  if (hosts.empty()) throw std::invalid_argument("skill.techniques.query: hosts_events needs at least one host");
+  std::vector<std::string> names;
+  for (const auto& host : hosts) names.push_back(udm::quote_regex_literal(short_host(required(host, "host name"))));
+  return fmt::format("principal.hostname = /^({})(\\.|$)/ nocase AND {}", fmt::join(names, "|"), event_id_condition(event_ids));
 }
 
 std::string connections_from_address(std::string_view ip) {

@@ -51,6 +51,9 @@ std::string client_commands_naming(std::string_view source_host, std::string_vie
 // the correlator's context around execution anchors, one search per host and time cluster.
 std::string host_events(std::string_view host, const std::vector<std::string>& event_ids);
 
+// The same for several hosts in one search (a busy hunt batches hosts whose anchors are close in time).
+std::string hosts_events(const std::vector<std::string>& hosts, const std::vector<std::string>& event_ids);
+
 // Connections logged with `ip` as the host's own address (outbound from it): which host owns a source address.
 std::string connections_from_address(std::string_view ip);
 

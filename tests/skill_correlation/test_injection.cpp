@@ -75,3 +75,20 @@ TEST_CASE("context requests: explicit start and end around the anchors") {
   CHECK(r.time_frame.end_time == "2024-03-05T10:59:20.000Z");
   CHECK(r.purpose == "correlation");
 }
+
+TEST_CASE("batched context requests: hostile host names stay values, batches respect size and span") {
+  const TimeCluster cluster{1700000000000, 1700000060000};
+  const auto plain = count_conditions(join_context_request(std::vector<std::string>{"A", "B"}, cluster, std::chrono::seconds(60), 10).udm);
+  for (const char* value : kHostile) {
+    CAPTURE(value);
+    CHECK(count_conditions(join_context_request(std::vector<std::string>{"A", value}, cluster, std::chrono::seconds(60), 10).udm) == plain);
+  }
+  std::vector<HostCluster> clusters;
+  for (int i = 0; i < 25; ++i) clusters.push_back({"H" + std::to_string(i), {1700000000000 + i * 1000, 1700000000000 + i * 1000}});
+  clusters.push_back({"LATE", {1700000000000 + 3600000, 1700000000000 + 3600000}});
+  const auto batches = batch_host_clusters(clusters, 10, std::chrono::minutes(30));
+  REQUIRE(batches.size() == 4);
+  CHECK(batches[0].hosts.size() == 10);
+  CHECK(batches[2].hosts.size() == 5);
+  CHECK(batches[3].hosts == std::vector<std::string>{"LATE"});
+}
