@@ -1,5 +1,7 @@
 // The whole hunt on the bundled demo data through the real secops-local over stdio.
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <set>
 
@@ -33,6 +35,8 @@ TEST_CASE("a demo hunt validates against the report schema and lists every catal
                                      std::lock_guard lock(progress.mutex);
                                      progress.calls.emplace_back(message, done, total);
                                    });
+  // LH_TEST_DUMP_REPORT=<file> keeps the report for reading.
+  if (const char* path = std::getenv("LH_TEST_DUMP_REPORT")) std::ofstream(path) << report.dump(2) << '\n';
   const auto violations = workflow_test::report_violations(report);
   INFO(fmt::format("{}", fmt::join(violations, "\n")));
   CHECK(violations.empty());
@@ -111,4 +115,43 @@ TEST_CASE("a scope narrows every hunt query") {
   }
   CHECK(workflow_test::find_step(report, "research")->at("status") == "skipped");
   CHECK(report["status"] == "complete");
+}
+
+// The answer key's chains: every hop is a lateral-movement finding from its source to its target at
+// medium severity or above, and the hops follow each other in time.
+TEST_CASE("every demo chain is found hop by hop in time order") {
+  LocalUpstream upstream;
+  auto request = workflow_test::demo_request();
+  request.research = false;
+  request.related_cases = false;
+  const auto report = wf::run_hunt(upstream.gateway(), request);
+  std::ifstream in(LH_TEST_DEMO_ANSWERS);
+  const auto answers = Json::parse(in);
+  auto host_of = [](const Json& endpoint) {
+    return endpoint.is_object() && endpoint.contains("host") && endpoint["host"].is_string() ? endpoint["host"].get<std::string>()
+                                                                                           : std::string();
+  };
+  for (const auto& chain : answers.at("chains")) {
+    std::string previous_first_seen;
+    for (const auto& hop : chain.at("hops")) {
+      const std::string source = hop.at("source_host"), target = hop.at("target_host"), technique = hop.at("technique");
+      INFO(chain.at("id").get<std::string>() << " hop " << hop.at("order").get<int>() << ": " << source << " -> " << target
+                                             << " (" << technique << ")");
+      const Json* match = nullptr;
+      for (const auto& finding : report.at("findings")) {
+        if (finding.at("kind") != "lateral_movement" || host_of(finding.value("source", Json())) != source ||
+            host_of(finding.at("target")) != target ||
+            finding.at("technique_id").get<std::string>().find(technique) == std::string::npos) {
+          continue;
+        }
+        if (!match || finding.at("first_seen") < match->at("first_seen")) match = &finding;
+      }
+      REQUIRE(match);
+      const std::string severity = match->at("severity");
+      CHECK((severity == "medium" || severity == "high" || severity == "critical"));
+      const std::string first_seen = match->at("first_seen");
+      CHECK(first_seen >= previous_first_seen);
+      previous_first_seen = first_seen;
+    }
+  }
 }

@@ -91,7 +91,7 @@ TEST_CASE("entity types are guessed from their shape") {
   CHECK(refs[2].type == "ip");
 }
 
-TEST_CASE("follow-ons name processes, accounts and escalation only for movement worth acting on") {
+TEST_CASE("follow-ons name processes and accounts and escalation only for movement worth acting on") {
   lh::skill::correlation::CorrelationResult result;
   result.findings = Json::array({
       {{"id", "F1"}, {"kind", "lateral_movement"}, {"severity", "high"}, {"account", "ACME\\it.helpdesk"},

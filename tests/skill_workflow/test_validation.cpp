@@ -24,7 +24,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 }  // namespace
 
-TEST_CASE("an invalid scope names the argument, the column and the fix") {
+TEST_CASE("an invalid scope names the argument and the column and the fix") {
   LocalUpstream upstream;
   auto request = workflow_test::demo_request();
   request.target_scope_query = "principal.hostname = \"FILESRV01\" AND";
