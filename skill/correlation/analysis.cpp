@@ -218,6 +218,23 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
   for (auto& g : groups) {
     g.technique_id = choose_technique(g.anchor_infos);
     g.logon = find_logon(all, g.host, g.logon_id, g.first_ms);
+    const bool remote_logon = g.logon != nullptr && (!g.logon->logon_type || *g.logon->logon_type == 3 || *g.logon->logon_type == 10);
+    if (g.logon != nullptr && !remote_logon) {
+      // The anchor runs in a local session (DCOM ShellWindows runs as the interactive user): attribute it by the
+      // network logon next to it in time, not by the process's own session (lateral-movement.md fact 5).
+      const HuntEvent* network = nullptr;
+      for (const auto* e : all) {
+        if (e->product_event_type != "4624" || e->host != g.host || !e->logon_type || *e->logon_type != 3) continue;
+        if (e->ip_address.empty() || is_loopback_address(e->ip_address) || !within_window(e->timestamp_ms, g.first_ms, window)) continue;
+        if (network == nullptr || std::llabs(e->timestamp_ms - g.first_ms) < std::llabs(network->timestamp_ms - g.first_ms)) network = e;
+      }
+      g.attribution = fmt::format("the anchor runs in the local session {} ({} logon type {}); attributed by the network logon {} in the window",
+                                  g.logon_id, account_name(g.logon->target_domain, g.logon->target_user), g.logon->logon_type.value_or(0),
+                                  network != nullptr ? network->target_logon_id : std::string("(none found)"));
+      add_evidence(g, owner[g.logon], "local_logon");
+      g.logon = network;
+      if (network != nullptr) g.logon_id = network->target_logon_id;
+    }
     if (g.logon != nullptr) {
       add_evidence(g, owner[g.logon], "logon");
       if (!g.logon->ip_address.empty()) {
@@ -351,6 +368,15 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
       }
     }
 
+    // A task registered in a local session (no ClientProcessId 0, no network logon) is ordinary administration.
+    const bool only_local_tasks = std::all_of(g.anchors.begin(), g.anchors.end(), [](const StoredEvent* s) {
+      return (s->event.product_event_type == "4698" || s->event.product_event_type == "4702") && s->event.client_process_id != "0";
+    });
+    if (only_local_tasks && (g.logon == nullptr || g.logon->logon_type.value_or(3) != 3)) {
+      g.kind = "dropped";
+      continue;
+    }
+
     // Kind (step 6).
     if (g.source.resolved_by == "same_host" || (!g.source.host.empty() && g.source.host == g.host)) g.kind = "local_execution";
     else if (!g.source.host.empty() || !g.source_ip.empty()) g.kind = "lateral_movement";
@@ -419,6 +445,8 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
     for (auto& ev : g.evidence) g.last_ms = std::max(g.last_ms, ev.stored->event.timestamp_ms);
     for (const auto& c : g.commands) g.last_ms = std::max(g.last_ms, c.timestamp_ms);
   }
+
+  groups.erase(std::remove_if(groups.begin(), groups.end(), [](const SessionGroup& g) { return g.kind == "dropped"; }), groups.end());
 
   // Source-side hunt hits no target-side finding explains: a client command naming another host, or explicit
   // credentials for one (the target may not log, or logs elsewhere). Reported as source_activity.

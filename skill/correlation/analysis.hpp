@@ -53,6 +53,7 @@ struct SessionGroup {
   std::vector<EvidenceRef> evidence;
   std::vector<CommandRun> commands;
   std::string account;
+  std::string attribution;   // how the session was chosen when the anchor's own logon is local
   std::string kind;          // lateral_movement / local_execution / suspected_lateral_movement
   bool known_remote_admin = false;
 };

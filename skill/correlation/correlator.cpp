@@ -318,8 +318,9 @@ CorrelationResult Correlator::Impl::build_result() const {
       if (std::find(reasons.begin(), reasons.end(), line) == reasons.end()) reasons.push_back(line);
       if (reasons.size() >= 4) break;
     }
+    if (!g.attribution.empty()) reasons.push_back(g.attribution);
     if (g.logon != nullptr) {
-      reasons.push_back(fmt::format("session link: logon id {} is the TargetLogonId of a type {} logon of {} from {}{}", g.logon_id,
+      reasons.push_back(fmt::format("session link: logon id {} is the TargetLogonId of a type {} logon of {} from {}{}", g.logon->target_logon_id,
                                     g.logon->logon_type ? std::to_string(*g.logon->logon_type) : "?", g.account,
                                     g.logon->ip_address.empty() ? "an unlogged address (-)" : g.logon->ip_address,
                                     g.logon->ip_port ? fmt::format(":{}", *g.logon->ip_port) : ""));

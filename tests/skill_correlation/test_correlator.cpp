@@ -152,3 +152,32 @@ TEST_CASE("correlator: unparseable events are ignored, a failed context search m
   CHECK(failed);
   CHECK(result.findings.size() == 1);
 }
+
+TEST_CASE("correlator: DCOM ShellWindows is attributed by the network logon, not the interactive user's session") {
+  Correlator c({});
+  auto interactive = network_logon("WS2", T0 - 3600000, "127.0.0.1", 0, "0x111");
+  interactive["udm"]["additional"]["fields"]["LogonType"] = "2";
+  c.add_hits(query("dcom_shellwindows", "dcom_explorer_shell_child"),
+             {event("WS2", T0, "PROCESS_LAUNCH", "1",
+                    {{"process", {{"file", {{"fullPath", "C:\\Windows\\explorer.exe"}}}}}, {"labels", {{{"key", "LogonId"}, {"value", "0x111"}}}}},
+                    {{"process", {{"file", {{"fullPath", "C:\\Windows\\System32\\cmd.exe"}}}, {"commandLine", "cmd.exe /c %COMSPEC% /c whoami"}}}})});
+  // A task created in a local session: ordinary, no finding.
+  auto local_task = event("WS2", T0 + 500000, "SCHEDULED_TASK_CREATION", "4698", {{"labels", {{{"key", "SubjectLogonId"}, {"value", "0x111"}}}}},
+                          {{"resource", {{"name", "\\MyBackup"}}}}, {{"ClientProcessId", "4242"}});
+  c.add_hits(query("remote_scheduled_task", "task_created"), {local_task});
+  c.add_context("unrequested", {interactive, network_logon("WS2", T0 - 2000, "10.0.0.7", 50123, "0x999")});
+  while (!c.next_requests().empty()) {
+  }
+  const auto report = c.finish().to_json();
+  MESSAGE(report["findings"].dump(1));
+  REQUIRE(report["findings"].size() == 1);
+  const auto& f = report["findings"][0];
+  CHECK(f["technique_id"] == "dcom_shellwindows");
+  CHECK(f["kind"] == "lateral_movement");
+  CHECK(f["source"]["ip"] == "10.0.0.7");
+  CHECK(f["logon_id"] == "0x999");
+  CHECK(f["account"] == "CORP\\mallory");
+  bool explained = false;
+  for (const auto& r : f["reasons"]) explained |= r.get<std::string>().find("attributed by the network logon 0x999") != std::string::npos;
+  CHECK(explained);
+}
