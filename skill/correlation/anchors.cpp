@@ -28,6 +28,7 @@ std::string brief(std::string_view text, std::size_t n = 160) {
 }  // namespace
 
 std::optional<AnchorInfo> classify_anchor(const HuntEvent& e, const std::vector<std::string>& known_good) {
+  if (e.host.empty()) return std::nullopt;  // nothing can be joined to an event that names no host
   const auto image = file_name_lower(e.image);
   const auto parent = file_name_lower(e.parent_image);
   const auto cmd = lower(e.command_line);
@@ -204,7 +205,7 @@ std::string summarise(const HuntEvent& e) {
   const auto& id = e.product_event_type;
   auto ip = [](const std::vector<std::string>& ips) { return ips.empty() ? std::string("?") : ips.front(); };
   if (id == "4624" || id == "4625") {
-    return fmt::format("{} logon type {} of {}{}{} from {}{} (logon id {}{})", id == "4624" ? "network" : "failed",
+    return fmt::format("{} type {} of {}{}{} from {}{} (logon id {}{})", id == "4624" ? "logon" : "failed logon",
                        e.logon_type ? std::to_string(*e.logon_type) : "?", e.target_domain, e.target_domain.empty() ? "" : "\\",
                        e.target_user, e.ip_address.empty() ? "-" : e.ip_address, e.ip_port ? fmt::format(":{}", *e.ip_port) : "",
                        e.target_logon_id.empty() ? "-" : e.target_logon_id,

@@ -102,11 +102,20 @@ struct Correlator::Impl {
     return newest_ms - static_cast<std::int64_t>(settings.time_frame.hours_back * 3600000.0);
   }
 
-  std::vector<ContextRequest> plan_round(std::size_t round, const Analysis& analysis) const {
+  std::vector<ContextRequest> plan_round(std::size_t round, const Analysis& analysis, std::vector<std::string>& unbuildable) const {
     std::vector<ContextRequest> out;
     const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(settings.window);
     const auto max_events = settings.max_events_per_query;
-    auto add = [&](ContextRequest request) {
+    // Values from events go into the builders; one a UDM literal cannot carry (a control character in a host
+    // name) costs that search, never the hunt.
+    auto add = [&](auto&& build) {
+      ContextRequest request;
+      try {
+        request = build();
+      } catch (const std::exception& error) {
+        unbuildable.push_back(error.what());
+        return;
+      }
       if (context_index.contains(request.id)) return;
       if (std::any_of(out.begin(), out.end(), [&](const ContextRequest& r) { return r.id == request.id; })) return;
       out.push_back(std::move(request));
@@ -124,37 +133,37 @@ struct Correlator::Impl {
       }
       if (clusters.size() * 2 <= settings.max_context_queries) {
         for (const auto& hc : clusters) {
-          add(join_context_request(hc.host, hc.cluster, window, max_events));
-          add(process_context_request(hc.host, hc.cluster, window, settings.session_follow, max_events));
+          add([&] { return join_context_request(hc.host, hc.cluster, window, max_events); });
+          add([&] { return process_context_request(hc.host, hc.cluster, window, settings.session_follow, max_events); });
         }
       } else {
         // Over budget: hosts whose anchors are close in time share a search.
         for (const auto& batch : batch_host_clusters(clusters, 10, std::chrono::minutes(30))) {
-          add(join_context_request(batch.hosts, batch.cluster, window, max_events));
-          add(process_context_request(batch.hosts, batch.cluster, window, settings.session_follow, max_events));
+          add([&] { return join_context_request(batch.hosts, batch.cluster, window, max_events); });
+          add([&] { return process_context_request(batch.hosts, batch.cluster, window, settings.session_follow, max_events); });
         }
       }
     } else if (round == 1) {
       for (const auto& g : analysis.groups) {
         if (!g.logon_id.empty() && g.logon == nullptr) {
-          add(logon_by_id_request(g.host, g.logon_id, g.first_ms, settings.logon_lookback, window, max_events));
+          add([&] { return logon_by_id_request(g.host, g.logon_id, g.first_ms, settings.logon_lookback, window, max_events); });
         }
         const bool weak = g.source.resolved_by.empty() || g.source.resolved_by == "workstation_name" ||
                           g.source.resolved_by == "pipe_name" || g.source.resolved_by == "client_command";
         if (!g.source_ip.empty() && weak && !is_loopback_address(g.source_ip)) {
-          add(address_owner_request(g.source_ip, {g.first_ms, g.last_ms}, window, max_events));
+          add([&] { return address_owner_request(g.source_ip, {g.first_ms, g.last_ms}, window, max_events); });
         }
       }
     } else if (round == 2) {
       std::set<std::string> sources;
       for (const auto& g : analysis.groups) {
         if (g.kind != "lateral_movement" || g.source.host.empty()) continue;
-        if (g.confirmations.empty()) add(client_command_request(g.source.host, g.host, {g.first_ms, g.last_ms}, window, max_events));
+        if (g.confirmations.empty()) add([&] { return client_command_request(g.source.host, g.host, {g.first_ms, g.last_ms}, window, max_events); });
         sources.insert(g.source.host);
       }
       if (settings.baseline.count() > 0) {
         for (const auto& source : sources) {
-          add(baseline_request(source, hunt_start_ms(), std::chrono::duration_cast<std::chrono::milliseconds>(settings.baseline), max_events));
+          add([&] { return baseline_request(source, hunt_start_ms(), std::chrono::duration_cast<std::chrono::milliseconds>(settings.baseline), max_events); });
         }
       }
     }
@@ -184,7 +193,15 @@ std::vector<ContextRequest> Correlator::next_requests() {
   auto& im = *impl_;
   while (im.rounds_issued < im.settings.max_rounds && im.rounds_issued < 3) {
     const auto analysis = analyse(im.all(), im.settings);
-    auto requests = im.plan_round(im.rounds_issued, analysis);
+    std::vector<std::string> unbuildable;
+    auto requests = im.plan_round(im.rounds_issued, analysis, unbuildable);
+    for (const auto& error : unbuildable) {
+      im.context_index[fmt::format("unbuilt.{}", im.context_queries.size())] = im.context_queries.size();
+      im.context_queries.push_back({{"id", fmt::format("unbuilt.{}", im.context_queries.size())}, {"purpose", "correlation"},
+                                    {"title", "a context search that could not be built"}, {"udm", ""}, {"hits", 0},
+                                    {"status", "skipped"}, {"error", error}});
+      im.complete = false;
+    }
     ++im.rounds_issued;
     if (requests.empty()) continue;
     if (requests.size() > im.settings.max_context_queries) {

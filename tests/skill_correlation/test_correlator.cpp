@@ -181,3 +181,21 @@ TEST_CASE("correlator: DCOM ShellWindows is attributed by the network logon, not
   for (const auto& r : f["reasons"]) explained |= r.get<std::string>().find("attributed by the network logon 0x999") != std::string::npos;
   CHECK(explained);
 }
+
+TEST_CASE("correlator: a value no query can carry costs its search, never the hunt") {
+  Correlator c({});
+  // A host name with a control character still fits a regex literal (escaped); a logon id with one cannot be a
+  // string literal, so the session search is skipped and says why.
+  c.add_hits(query("psexec", "psexec_service_install"), {service_install("BAD\x01HOST", T0, "4697", "0xab\x01c")});
+  std::size_t rounds = 0;
+  for (auto round = c.next_requests(); !round.empty(); round = c.next_requests()) {
+    ++rounds;
+    for (const auto& r : round) c.add_context(r.id, {});
+  }
+  const auto result = c.finish();
+  CHECK_FALSE(result.complete);
+  REQUIRE(result.findings.size() == 1);
+  bool explained = false;
+  for (const auto& q : result.context_queries) explained |= q["status"] == "skipped" && q["error"].get<std::string>().find("udm.quote") != std::string::npos;
+  CHECK(explained);
+}
