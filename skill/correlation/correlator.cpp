@@ -326,6 +326,7 @@ CorrelationResult Correlator::Impl::build_result() const {
     in.source_confirmed = !g.confirmations.empty();
     in.fan_out = fanned.contains(d.id);
     in.rdp_to_admin_host = g.technique_id == "rdp" && is_admin(settings.admin_hosts, g.host);
+    in.rdp = g.technique_id == "rdp";
     const auto score = score_finding(in);
     severity_of[d.id] = static_cast<int>(score.severity);
 

@@ -58,6 +58,9 @@ Score score_finding(const ScoreInput& in) {
   if (in.rdp_to_admin_host && !suspicious) {
     sev = at_most(sev, Severity::low);
     out.reasons.push_back("severity capped at low: remote desktop into a configured admin / jump host is how it is used");
+  } else if (in.rdp && !suspicious && !(in.source_class == "unexpected" && in.source_is_workstation)) {
+    sev = at_most(sev, Severity::low);
+    out.reasons.push_back("severity capped at low: a remote desktop logon from a source not known to be a user workstation, with nothing suspicious run in it");
   }
   if (in.kind == "local_execution") {
     sev = at_most(sev, suspicious ? Severity::medium : Severity::low);

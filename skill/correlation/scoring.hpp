@@ -28,6 +28,7 @@ struct ScoreInput {
   bool source_confirmed = false;
   bool fan_out = false;
   bool rdp_to_admin_host = false;  // a remote desktop logon into a configured admin / jump host
+  bool rdp = false;                // the finding is a remote desktop logon
 };
 
 struct Score {

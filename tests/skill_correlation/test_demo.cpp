@@ -213,3 +213,18 @@ TEST_CASE("demo: over the context budget, hosts close in time share searches and
     }
   }
 }
+
+TEST_CASE("demo: every finding of medium severity or above is a woven-in hop or the local credential dump") {
+  const auto& run = demo();
+  std::set<std::string> expected_logons;
+  for (const auto& chain : run.answers["chains"]) {
+    for (const auto& hop : chain["hops"]) expected_logons.insert(text(hop["target_logon_id"]));
+  }
+  for (const auto& local : run.answers["local_executions"]) expected_logons.insert(text(local["target_logon_id"]));
+  for (const auto& f : run.report["findings"]) {
+    const auto severity = text(f["severity"]);
+    if (severity == "info" || severity == "low") continue;
+    CAPTURE(f["id"].get<std::string>());
+    CHECK(expected_logons.contains(text(f["logon_id"])));
+  }
+}
