@@ -57,8 +57,9 @@ GatewayConfig Gateway::local_config(const std::string& secops_local, const std::
   ServerConfig server;
   server.name = std::string(kServerName);
   server.launch = std::move(stdio);
-  // The embedded SIEM answers from memory on its own worker pool: a hunt's parallel queries need not queue.
-  server.limits.concurrency = 16;
+  // The embedded SIEM answers from memory on its own worker pool (up to 64 threads): a hunt's parallel
+  // queries need not queue here as well.
+  server.limits.concurrency = 64;
 
   GatewayConfig config;
   config.servers.emplace(server.name, server);
