@@ -39,10 +39,14 @@ void add_unique(std::vector<std::string>& items, const std::string& value) {
 
 // "10:58:14 UTC" left readable: digits and colons followed by a space cannot form an entity or a style
 // rewrite; anything else in a timestamp is escaped like a label.
-std::string clock_label(const std::string& timestamp) {
+// With `with_date` (edges on more than one day) the month and day come first: "03-05 10:58:14 UTC".
+std::string clock_label(const std::string& timestamp, bool with_date) {
   const std::string clock = detail::clock_time(timestamp);
   const bool plain = clock.size() == 12 && clock.find_first_not_of("0123456789:") == 8 && clock.substr(8) == " UTC";
-  return plain ? clock : mermaid_label(clock);
+  if (!plain) return mermaid_label(clock);
+  const std::string month_day = timestamp.substr(5, 5);
+  const bool date_ok = month_day.size() == 5 && month_day.find_first_not_of("0123456789-") == std::string::npos;
+  return with_date && date_ok ? month_day + " " + clock : clock;
 }
 
 }  // namespace
@@ -104,12 +108,18 @@ std::string render_mermaid(const nlohmann::json& movement_graph) {
     out += "  " + node.id + "[\"" + label + "\"]\n";
     any_admin = any_admin || node.admin;
   }
+  // Times alone would mislead when the movement spans midnight.
+  std::set<std::string> days;
+  for (const Edge& edge : edges) {
+    if (edge.first_seen.size() >= 10) days.insert(edge.first_seen.substr(0, 10));
+  }
+  const bool with_date = days.size() > 1;
   std::vector<std::size_t> severe_edges;
   for (std::size_t i = 0; i < edges.size(); ++i) {
     const Edge& edge = edges[i];
     std::string label =
         mermaid_label(edge.techniques.empty() ? "unknown technique" : detail::join(edge.techniques, ", "));
-    if (!edge.first_seen.empty()) label += " " + clock_label(edge.first_seen);
+    if (!edge.first_seen.empty()) label += " " + clock_label(edge.first_seen, with_date);
     out += "  " + nodes[node_index.at(edge.from)].id + " -->|\"" + label + "\"| " + nodes[node_index.at(edge.to)].id +
            "\n";
     if (detail::severity_rank(edge.severity) >= detail::severity_rank("high")) severe_edges.push_back(i);

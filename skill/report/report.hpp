@@ -15,7 +15,8 @@ namespace lh::skill::report {
 std::string render_markdown(const nlohmann::json& report);
 
 // A Mermaid flowchart (the ```mermaid block's body) of movement_graph: one node per host, one edge per
-// source/target pair labelled with technique and first-seen time; admin hosts styled apart.
+// source/target pair labelled with technique and first-seen time (HH:MM:SS UTC, preceded by MM-DD when
+// the edges span more than one day); admin hosts styled apart, high and critical edges drawn red.
 std::string render_mermaid(const nlohmann::json& movement_graph);
 
 // The comment posted on a SOAR case: compact Markdown (status, hypothesis, techniques hunted, queries

@@ -63,6 +63,14 @@ TEST_CASE("mermaid: every character a label could break on is an entity") {
         "#lt;o#gt;n#amp;m l\"]\n");
 }
 
+TEST_CASE("mermaid: edges on more than one day carry the date") {
+  json graph = full_report()["movement_graph"];
+  graph["edges"][0]["first_seen"] = "2024-03-04T23:59:59.000Z";
+  const std::string mermaid = render_mermaid(graph);
+  CHECK(has_line(mermaid, "  h_ADMIN_JUMP01 -->|\"psexec 03-04 23:59:59 UTC\"| h_WKS07"));
+  CHECK(has_line(mermaid, "  h_WKS07 -->|\"psexec 03-05 10:58:14 UTC\"| h_FILESRV01"));
+}
+
 TEST_CASE("mermaid: an empty host name gets a label and an id") {
   json graph = {{"nodes", json::array({{{"host", ""}}})}, {"edges", json::array()}};
   CHECK(render_mermaid(graph) == "flowchart LR\n  h_[\"(unknown host)\"]\n");
