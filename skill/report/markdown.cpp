@@ -21,7 +21,12 @@ using detail::opt_str;
 using detail::str;
 using detail::strings;
 
+// Table cells are trimmed so one long upstream answer cannot make a table unreadable; the report JSON
+// keeps the full text.
 constexpr std::size_t kResearchAnswerChars = 240;
+constexpr std::size_t kEnrichmentSummaryChars = 240;
+constexpr std::size_t kEvidenceSummaryChars = 400;
+constexpr std::size_t kTimelineSummaryChars = 300;
 constexpr std::string_view kNone = "none";
 constexpr std::string_view kEmptyCell = "—";
 
@@ -357,7 +362,8 @@ class MarkdownWriter {
     out_ += table_head({"Time", "Host", "Event ID", "Type", "Role", "Summary", "Query"});
     for (const Json& item : evidence) {
       out_ += row({cell(str(item, "timestamp")), cell(str(item, "host")), cell(str(item, "product_event_type")),
-                   cell(str(item, "event_type")), cell(str(item, "role")), cell(str(item, "summary")),
+                   cell(str(item, "event_type")), cell(str(item, "role")),
+                   cell(trim_text(str(item, "summary"), kEvidenceSummaryChars)),
                    cell(str(item, "query_id"))});
     }
   }
@@ -417,7 +423,7 @@ class MarkdownWriter {
     out_ += table_head({"Time", "Host", "Finding", "Event"});
     for (const Json& item : timeline) {
       out_ += row({cell(str(item, "timestamp")), cell(str(item, "host")), cell(str(item, "finding_id")),
-                   cell(str(item, "summary"))});
+                   cell(trim_text(str(item, "summary"), kTimelineSummaryChars))});
     }
   }
 
@@ -432,7 +438,7 @@ class MarkdownWriter {
     if (entities.empty()) return none();
     out_ += table_head({"Entity", "Type", "Status", "Source", "Summary", "IoC match"});
     for (const Json& entity : entities) {
-      std::string summary = str(entity, "summary");
+      std::string summary = trim_text(str(entity, "summary"), kEnrichmentSummaryChars);
       if (auto error = opt_str(entity, "error"); error && !error->empty()) {
         summary += (summary.empty() ? "error: " : "; error: ") + *error;
       }

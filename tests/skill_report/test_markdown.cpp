@@ -166,6 +166,18 @@ TEST_CASE("graph, paths, fan-out, timeline, enrichment, cases, follow-ons, docum
   CHECK(steps[3] == "| research | **partial** | 3 | 300 ms | wmi: no intel server configured |");
 }
 
+TEST_CASE("long upstream text is trimmed in table cells, kept whole in the JSON") {
+  json report = full_report();
+  report["enrichment"]["entities"][0]["summary"] = std::string(1000, 'e');
+  report["findings"][1]["evidence"][0]["summary"] = std::string(1000, 'v');
+  report["timeline"][0]["summary"] = std::string(1000, 't');
+  const std::string md = render_markdown(report);
+  CHECK(has_line(md, "| WKS07 | host | found | secops-local/lookup\\_entity | " + std::string(240, 'e') + "\xE2\x80\xA6 | — |"));
+  CHECK(md.find(std::string(400, 'v') + "\xE2\x80\xA6 |") != std::string::npos);
+  CHECK(md.find(std::string(401, 'v')) == std::string::npos);
+  CHECK(has_line(md, "| 2024-03-05T09:10:00.000Z | WKS07 | F1 | " + std::string(300, 't') + "\xE2\x80\xA6 |"));
+}
+
 TEST_CASE("sections come in the documented order") {
   const std::string md = render_markdown(full_report());
   const std::vector<std::string> order{"## Summary", "## Hypothesis", "## Scope", "## Techniques", "## Queries",
