@@ -12,7 +12,8 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <map>
+#include <cctype>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,27 @@ struct Measurement {
   std::size_t calls = 0;  // tools/call requests the gateway sent during the hunt (retries included)
   nlohmann::json report;
   std::string error;
+  // Progress messages grouped by phase ("hunt queries", "correlation round 2", ...): when the first and
+  // the last unit of each finished, from the start of the hunt, in order of first appearance.
+  struct Phase {
+    std::string name;
+    double first_ms = 0;
+    double last_ms = 0;
+    int units = 0;
+  };
+  std::vector<Phase> phases;
 };
+
+// "correlation round 2 3/8" -> "correlation round 2"
+std::string phase_of(const std::string& message) {
+  const auto space = message.rfind(' ');
+  if (space == std::string::npos) return message;
+  const std::string tail = message.substr(space + 1);
+  const auto slash = tail.find('/');
+  const bool counter = slash != std::string::npos && slash > 0 &&
+                       std::all_of(tail.begin(), tail.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '/'; });
+  return counter ? message.substr(0, space) : message;
+}
 
 double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
@@ -100,15 +121,22 @@ Measurement measure(const Settings& settings, long latency_ms, Width width) {
     request.correlation.admin_hosts = settings.admin_hosts;
     request.parallelism = parallelism;
     const auto hunt_start = Clock::now();
-    lh::skill::workflow::ProgressSink trace;
-    if (settings.trace && latency_ms > 0) {
-      trace = [hunt_start, latency_ms](const std::string& message, double done, double total) {
-        const double at = elapsed_ms(hunt_start);
+    std::mutex phases_mutex;
+    const bool trace = settings.trace && latency_ms > 0;
+    auto sink = [&, hunt_start, latency_ms](const std::string& message, double done, double total) {
+      const double at = elapsed_ms(hunt_start);
+      if (trace) {
         std::cerr << fmt::format("  +{:6.0f} ms (wave {:4.1f})  {:>5.0f}/{:<5.0f} {}\n", at,
-                                 at / static_cast<double>(latency_ms), done, total, message);
-      };
-    }
-    m.report = lh::skill::workflow::run_hunt(gateway, request, nullptr, trace);
+                                 at / static_cast<double>(std::max(1L, latency_ms)), done, total, message);
+      }
+      std::lock_guard lock(phases_mutex);
+      const std::string name = phase_of(message);
+      auto phase = std::find_if(m.phases.begin(), m.phases.end(), [&](const auto& p) { return p.name == name; });
+      if (phase == m.phases.end()) phase = m.phases.insert(m.phases.end(), {name, at, at, 0});
+      phase->last_ms = std::max(phase->last_ms, at);
+      ++phase->units;
+    };
+    m.report = lh::skill::workflow::run_hunt(gateway, request, nullptr, sink);
     m.wall_ms = elapsed_ms(hunt_start);
     m.calls = gateway.calls_made() - calls_before;
     if (m.report.value("status", "") != "complete") {
@@ -196,21 +224,15 @@ void print_steps(const Measurement& row) {
                              calls, fixed(duration, 0), fixed(waves, 2),
                              waves >= 0.5 ? fixed(calls / std::max(1.0, std::round(waves)), 1) : "–");
   }
-  // Correlation rounds: context queries are named ctx<round>.*; each round is at least one wave.
-  std::map<std::string, std::pair<int, double>> rounds;
-  for (const auto& query : row.report.value("queries", nlohmann::json::array())) {
-    const std::string id = query.value("id", "");
-    const std::string purpose = query.value("purpose", "");
-    std::string group = purpose == "hunt" ? std::string("hunt") : id.substr(0, id.find('.'));
-    auto& [count, longest] = rounds[group];
-    ++count;
-    longest = std::max(longest, query.value("duration_ms", 0.0));
-  }
-  if (!rounds.empty()) {
-    std::cout << "\n| query group | queries | slowest (ms) |\n|---|---:|---:|\n";
-    for (const auto& [group, stats] : rounds) {
-      std::cout << fmt::format("| {} | {} | {} |\n", group, stats.first, fixed(stats.second, 0));
-    }
+  // The timeline: a phase whose first unit finishes one latency after the previous phase's last is a wave
+  // of its own, i.e. it waited for that phase.
+  std::cout << "\n| phase (progress messages) | units | first done (ms) | last done (ms) | first / latency | last / latency |\n"
+            << "|---|---:|---:|---:|---:|---:|\n";
+  const double latency = static_cast<double>(row.latency_ms);
+  for (const auto& phase : row.phases) {
+    std::cout << fmt::format("| {} | {} | {} | {} | {} | {} |\n", phase.name, phase.units, fixed(phase.first_ms, 0),
+                             fixed(phase.last_ms, 0), fixed(phase.first_ms / latency, 2),
+                             fixed(phase.last_ms / latency, 2));
   }
 }
 
