@@ -1,5 +1,7 @@
 // render_case_comment: what a case reviewer reads in the SOAR case (the seed skill's step 8), compact
 // because case comments are read in a narrow pane.
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,13 @@ using detail::opt_int;
 using detail::opt_str;
 using detail::str;
 using detail::strings;
+
+constexpr std::size_t kReasonsChars = 600;
+constexpr std::size_t kCommandChars = 240;
+constexpr std::size_t kMaxCommands = 3;
+constexpr std::size_t kEntitySummaryChars = 160;
+// The score from which a command counts as suspicious (the correlator's default threshold).
+constexpr std::int64_t kSuspiciousScore = 40;
 
 std::string escaped_list(const std::vector<std::string>& items) {
   std::vector<std::string> escaped;
@@ -76,7 +85,7 @@ std::string render_case_comment(const nlohmann::json& report, const std::string&
   // Hunt queries one by one, with their UDM so a reviewer can re-run them; the correlator's context
   // searches (up to hundreds) as counts, naming only those that failed.
   line("**Queries and results:**");
-  std::size_t context_total = 0, context_with_hits = 0;
+  std::size_t context_total = 0, context_with_hits = 0, hunt_without_hits = 0;
   std::vector<const Json*> context_failed;
   for (const Json& query : queries) {
     const std::string query_status = str(query, "status", "unknown");
@@ -84,6 +93,10 @@ std::string render_case_comment(const nlohmann::json& report, const std::string&
       ++context_total;
       if (query_status == "ok" && opt_int(query, "hits").value_or(0) > 0) ++context_with_hits;
       if (query_status != "ok" && query_status != "skipped") context_failed.push_back(&query);
+      continue;
+    }
+    if (query_status == "ok" && opt_int(query, "hits").value_or(0) == 0) {
+      ++hunt_without_hits;
       continue;
     }
     std::string text = "- " + md_text(str(query, "id", "(no id)")) + ": ";
@@ -97,6 +110,10 @@ std::string render_case_comment(const nlohmann::json& report, const std::string&
     }
     text += " " + md_code_span(str(query, "udm"));
     line(text);
+  }
+  if (hunt_without_hits != 0) {
+    line(fmt::format("- {} more hunt quer{} ran with no hits (listed under negative results)", hunt_without_hits,
+                     hunt_without_hits == 1 ? "y" : "ies"));
   }
   if (context_total != 0) {
     line(fmt::format("- {} correlation and baseline searches: {} with hits, {} failed or cancelled", context_total,
@@ -118,6 +135,8 @@ std::string render_case_comment(const nlohmann::json& report, const std::string&
   }
 
   line();
+  // Every finding gets a line; the evidence behind medium and worse ones follows, cut to what a reviewer
+  // reads in a case pane (the full report stays at hunt://reports/<id>).
   line("**Findings:**");
   if (findings.empty()) line("- none");
   for (const Json& finding : findings) {
@@ -128,22 +147,50 @@ std::string render_case_comment(const nlohmann::json& report, const std::string&
     if (auto account = opt_str(finding, "account"); account && !account->empty()) text += " as " + md_text(*account);
     text += " at " + md_text(str(finding, "first_seen", "?"));
     line(text);
+    if (detail::severity_rank(str(finding, "severity")) < detail::severity_rank("medium")) continue;
+
     const auto reasons = strings(finding, "reasons");
-    if (!reasons.empty()) line("  - why: " + md_text(detail::join(reasons, "; ")));
+    if (!reasons.empty()) line("  - why: " + md_text(trim_text(detail::join(reasons, "; "), kReasonsChars)));
+    std::vector<const Json*> suspicious;
     for (const Json& command : arr(finding, "commands")) {
-      const auto score = opt_int(command, "score");
-      line("  - command (score " + (score ? std::to_string(*score) : std::string("?")) + "): " +
-           md_code_span(trim_text(str(command, "command_line"), 300)));
+      if (opt_int(command, "score").value_or(0) >= kSuspiciousScore) suspicious.push_back(&command);
+    }
+    std::stable_sort(suspicious.begin(), suspicious.end(), [](const Json* a, const Json* b) {
+      return opt_int(*a, "score").value_or(0) > opt_int(*b, "score").value_or(0);
+    });
+    for (std::size_t i = 0; i < suspicious.size() && i < kMaxCommands; ++i) {
+      const Json& command = *suspicious[i];
+      line("  - command (score " + std::to_string(opt_int(command, "score").value_or(0)) + "): " +
+           md_code_span(trim_text(str(command, "command_line"), kCommandChars)));
       if (auto decoded = opt_str(command, "decoded"); decoded && !decoded->empty()) {
-        line("    - decoded: " + md_code_span(trim_text(*decoded, 300)));
+        line("    - decoded: " + md_code_span(trim_text(*decoded, kCommandChars)));
       }
     }
+    const std::size_t other_commands = arr(finding, "commands").size() - std::min(suspicious.size(), kMaxCommands);
+    if (other_commands != 0) line(fmt::format("  - {} more command{} in the full report", other_commands, other_commands == 1 ? "" : "s"));
+    std::vector<std::string> enriched;
     for (const Json* entity : detail::enrichment_for(report, finding)) {
-      std::string enriched = "  - " + md_text(str(*entity, "type", "entity")) + " " + md_text(str(*entity, "value")) + ": " +
-                             md_text(str(*entity, "status", "?"));
-      if (auto summary = opt_str(*entity, "summary"); summary && !summary->empty()) enriched += ", " + md_text(trim_text(*summary, 200));
-      if (auto ioc = opt_str(*entity, "ioc_match"); ioc && !ioc->empty()) enriched += ", **IoC match** " + md_text(*ioc);
-      line(enriched);
+      std::string item = md_text(str(*entity, "type", "entity")) + " " + md_text(str(*entity, "value")) + " (" +
+                         md_text(str(*entity, "status", "?"));
+      if (auto ioc = opt_str(*entity, "ioc_match"); ioc && !ioc->empty()) item += ", **IoC match** " + md_text(*ioc);
+      enriched.push_back(item + ")");
+    }
+    if (!enriched.empty()) line("  - enrichment: " + detail::join(enriched, ", "));
+  }
+
+  const Json& entities = arr(obj(report, "enrichment"), "entities");
+  if (!entities.empty()) {
+    line();
+    line("**Enrichment:**");
+    for (const Json& entity : entities) {
+      std::string text = "- " + md_text(str(entity, "type", "entity")) + " " + md_text(str(entity, "value")) + ": " +
+                         md_text(str(entity, "status", "?"));
+      if (auto ioc = opt_str(entity, "ioc_match"); ioc && !ioc->empty()) text += ", **IoC match** " + md_text(*ioc);
+      if (auto summary = opt_str(entity, "summary"); summary && !summary->empty()) {
+        text += ", " + md_text(trim_text(*summary, kEntitySummaryChars));
+      }
+      if (auto error = opt_str(entity, "error"); error && !error->empty()) text += ", error: " + md_text(trim_text(*error, kEntitySummaryChars));
+      line(text);
     }
   }
   const Json& paths = arr(report, "paths");

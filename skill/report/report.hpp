@@ -19,9 +19,11 @@ std::string render_markdown(const nlohmann::json& report);
 // the edges span more than one day); admin hosts styled apart, high and critical edges drawn red.
 std::string render_mermaid(const nlohmann::json& movement_graph);
 
-// The comment posted on a SOAR case: compact Markdown (status, hypothesis, techniques hunted, queries
-// with their results, negative results, findings with their enrichment, follow-ons), ending with the
-// line "hunt-fingerprint: <fingerprint>" so that a later run can see the hunt was already posted.
+// The comment posted on a SOAR case: compact Markdown (status and failures, hypothesis, time frame and
+// scope, techniques hunted, hunt queries with hits and their UDM, counts of the rest, negative results,
+// one line per finding plus reasons, up to three suspicious commands and the enrichment of medium and
+// worse ones, enriched entities, paths, follow-ons), ending with the line "hunt-fingerprint: <fingerprint>"
+// so that a later run can see the hunt was already posted.
 // The fingerprint is written as given, minus any line breaks; keep it to [A-Za-z0-9._:-].
 std::string render_case_comment(const nlohmann::json& report, const std::string& fingerprint);
 

@@ -34,9 +34,18 @@ TEST_CASE("case comment: the seed's documentation items, compact, ending with th
                           "(10.0.1.7) → FILESRV01 (10.0.2.10) as ACME\\\\bob at 2024-03-05T10:58:14.708Z"));
   CHECK(has_line(comment, "  - command (score 85): `powershell.exe -enc SQBFAFgA`"));
   CHECK(has_line(comment, "    - decoded: `IEX (New-Object Net.WebClient)`"));
-  // Enrichment of the finding's host, user (without the domain) and IP.
-  CHECK(has_line(comment, "  - user bob: found, Bob, finance"));
-  CHECK(has_line(comment, "  - ip 10.0.1.7: not\\_found, **IoC match** known C2 relay"));
+  // Enrichment named under the finding (host, user without the domain, IP), then once per entity.
+  CHECK(has_line(comment, "  - enrichment: host WKS07 (found), user bob (found), ip 10.0.1.7 (not\\_found, **IoC match** "
+                          "known C2 relay)"));
+  CHECK(has_line(comment, "- user bob: found, Bob, finance"));
+  CHECK(has_line(comment, "- ip 10.0.1.7: not\\_found, **IoC match** known C2 relay"));
+  // Details only for medium and worse: F1 (low, admin host) is one line.
+  CHECK(has_line(comment, "- F1 low/high PsExec service execution \\[psexec\\] (T1021.002, T1569.002): ADMIN-JUMP01 "
+                          "(10.0.0.5) → WKS07 (10.0.1.7) as ACME\\\\svc\\_deploy at 2024-03-05T09:10:00.000Z"));
+  CHECK(comment.find("PSEXESVC installed on WKS07") == std::string::npos);
+  // Zero-hit hunt queries are counted here and named under negative results.
+  CHECK(has_line(comment, "- 1 more hunt query ran with no hits (listed under negative results)"));
+  CHECK(comment.find("- q2:") == std::string::npos);
   CHECK(has_line(comment, "- ADMIN-JUMP01 → WKS07 → FILESRV01 (F1, F2)"));
   CHECK(has_line(comment, "- `compromised_user_account_response`: ACME\\\\bob carried the movement (ACME\\\\bob)"));
   // Items appear in the seed's order.
@@ -46,6 +55,23 @@ TEST_CASE("case comment: the seed's documentation items, compact, ending with th
   CHECK(at("**Queries and results:**") < at("**Negative results (ran, no hits):**"));
   CHECK(at("**Negative results (ran, no hits):**") < at("**Findings:**"));
   CHECK(at("**Findings:**") < at("**Follow-on actions:**"));
+}
+
+TEST_CASE("case comment: at most three suspicious commands per finding, highest score first") {
+  json report = full_report();
+  auto& commands = report["findings"][1]["commands"];
+  commands = json::array();
+  for (int score : {10, 45, 90, 60, 0, 70}) {
+    commands.push_back({{"command_line", "cmd" + std::to_string(score)}, {"score", score}});
+  }
+  REQUIRE(schema_violations(report) == std::vector<std::string>{});
+  const std::string comment = render_case_comment(report, "fp");
+  const auto at = [&](const std::string& text) { return comment.find(text); };
+  CHECK(at("  - command (score 90): `cmd90`") < at("  - command (score 70): `cmd70`"));
+  CHECK(at("  - command (score 70): `cmd70`") < at("  - command (score 60): `cmd60`"));
+  CHECK(at("`cmd45`") == std::string::npos);
+  CHECK(at("`cmd10`") == std::string::npos);
+  CHECK(has_line(comment, "  - 3 more commands in the full report"));
 }
 
 TEST_CASE("case comment: incomplete hunts say so; a minimal report says none; the marker stays one line") {
