@@ -1,4 +1,6 @@
 // render_summary_text: the short plain text an MCP client shows beside structuredContent.
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,12 +29,14 @@ std::string render_summary_text(const nlohmann::json& report) {
     line("Hypothesis: " + trim_text(*hypothesis, 200));
   }
 
-  std::size_t with_hits = 0, failed = 0;
+  std::size_t hunt_queries = 0, with_hits = 0, failed = 0;
   const auto& queries = arr(report, "queries");
   for (const auto& query : queries) {
-    if (detail::opt_int(query, "hits").value_or(0) > 0) ++with_hits;
     const std::string status = str(query, "status");
     if (status == "failed" || status == "cancelled") ++failed;
+    if (str(query, "purpose") != "hunt") continue;
+    ++hunt_queries;
+    if (detail::opt_int(query, "hits").value_or(0) > 0) ++with_hits;
   }
   const auto& findings = arr(report, "findings");
   std::vector<std::string> by_severity;
@@ -41,12 +45,18 @@ std::string render_summary_text(const nlohmann::json& report) {
     for (const auto& finding : findings) n += str(finding, "severity") == severity ? 1 : 0;
     if (n != 0) by_severity.push_back(std::to_string(n) + " " + severity);
   }
-  std::string counts = fmt::format("{} queries ({} with hits, {} without, {} failed); {} findings", queries.size(),
-                                   with_hits, arr(report, "negative_results").size(), failed, findings.size());
+  const auto plural = [](std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::string counts = fmt::format("{} ({} with hits, {} without); {}; {} failed or cancelled; {}",
+                                   plural(hunt_queries, "hunt query", "hunt queries"), with_hits,
+                                   arr(report, "negative_results").size(),
+                                   plural(queries.size() - hunt_queries, "correlation search", "correlation searches"),
+                                   failed, plural(findings.size(), "finding", "findings"));
   if (!by_severity.empty()) counts += " (" + detail::join(by_severity, ", ") + ")";
-  const std::size_t path_count = arr(report, "paths").size();
-  counts += fmt::format("; {} {}; {} upstream calls", path_count, path_count == 1 ? "path" : "paths",
-                        detail::opt_int(report, "upstream_calls").value_or(0));
+  counts += "; " + plural(arr(report, "paths").size(), "path", "paths") + "; " +
+            plural(static_cast<std::size_t>(std::max<std::int64_t>(0, detail::opt_int(report, "upstream_calls").value_or(0))),
+                   "upstream call", "upstream calls");
   line(counts);
 
   if (!findings.empty()) line("Findings:");

@@ -115,7 +115,8 @@ TEST_CASE("summary text: status, counts, one line per finding, paths, problems")
   CHECK(render_summary_text(incomplete_report()) ==
         "Lateral-movement hunt hunt-20240305-1: INCOMPLETE (3 problems, listed below)\n"
         "Hypothesis: An intruder on WKS07 moves to the file server with PsExec\n"
-        "3 queries (2 with hits, 1 without, 1 failed); 3 findings (1 high, 1 low, 1 info); 1 path; 11 upstream calls\n"
+        "2 hunt queries (1 with hits, 1 without); 1 correlation search; 1 failed or cancelled; 3 findings (1 high, 1 low, "
+        "1 info); 1 path; 11 upstream calls\n"
         "Findings:\n"
         "  F1 low/high lateral_movement PsExec service execution [psexec] (T1021.002, T1569.002): ADMIN-JUMP01 "
         "(10.0.0.5) -> WKS07 (10.0.1.7) as ACME\\svc_deploy at 2024-03-05T09:10:00.000Z\n"
@@ -133,7 +134,8 @@ TEST_CASE("summary text: status, counts, one line per finding, paths, problems")
         "Documentation: posted (case CASE-17)\n");
   CHECK(render_summary_text(minimal_report()) ==
         "Lateral-movement hunt hunt-min: COMPLETE\n"
-        "0 queries (0 with hits, 0 without, 0 failed); 0 findings; 0 paths; 0 upstream calls\n");
+        "0 hunt queries (0 with hits, 0 without); 0 correlation searches; 0 failed or cancelled; 0 findings; 0 paths; "
+        "0 upstream calls\n");
   const std::string hostile = render_summary_text(hostile_report());
   for (const auto& line : lines_of(hostile)) CHECK(line.find("injected") == std::string::npos);
   CHECK(hostile.find("A\"];B-->C[x") != std::string::npos);
