@@ -28,7 +28,7 @@ nlohmann::json context_query_json(const correlation::ContextRequest& request, co
 
 CorrelationRun run_correlation(gateway::Gateway& gateway, const correlation::CorrelationSettings& settings,
                                const std::vector<HuntQueryRun>& hunt_queries, std::size_t parallelism,
-                               Progress& progress, const std::stop_token& cancel) {
+                               Progress& progress, const std::stop_token& cancel, const InterimResultSink& on_interim) {
   CorrelationRun run;
   const StepClock clock;
   CallCounter counter;
@@ -47,6 +47,7 @@ CorrelationRun run_correlation(gateway::Gateway& gateway, const correlation::Cor
       }
       const auto requests = correlator.next_requests();
       if (requests.empty()) break;
+      if (round > 1 && on_interim) on_interim(correlator.finish());
       progress.add_total(static_cast<double>(requests.size()));
       std::vector<SearchOutcome> outcomes(requests.size());
       std::atomic<std::size_t> finished{0};

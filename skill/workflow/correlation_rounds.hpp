@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <stop_token>
 #include <vector>
 
@@ -22,8 +23,13 @@ struct CorrelationRun {
   StepRecord step{"correlation"};
 };
 
+// Called with the correlator's interim result before each round after the first, while that round's
+// searches run (so look-ups of its entities can overlap the rest of the analysis).
+using InterimResultSink = std::function<void(const correlation::CorrelationResult& interim)>;
+
 CorrelationRun run_correlation(gateway::Gateway& gateway, const correlation::CorrelationSettings& settings,
                                const std::vector<HuntQueryRun>& hunt_queries, std::size_t parallelism,
-                               Progress& progress, const std::stop_token& cancel);
+                               Progress& progress, const std::stop_token& cancel,
+                               const InterimResultSink& on_interim = {});
 
 }  // namespace lh::skill::workflow::detail

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <thread>
 #include <cctype>
 #include <cmath>
 #include <mutex>
@@ -9,7 +14,6 @@
 
 #include <fmt/format.h>
 
-#include "skill/workflow/parallel.hpp"
 #include "skill/workflow/upstream_call.hpp"
 #include "skill/workflow/validation.hpp"
 #include "udm/ip_network.hpp"
@@ -122,85 +126,211 @@ std::optional<std::string> find_ioc_match(std::string_view ioc_text, std::string
   return std::nullopt;
 }
 
-EnrichmentResult run_enrichment(gateway::Gateway& gateway, const std::vector<EntityRef>& entities, double hours_back,
-                                std::size_t parallelism, Progress* progress, const std::stop_token& cancel) {
-  EnrichmentResult result;
-  const StepClock clock;
+namespace {
+
+struct EntityOutcome {
+  std::string status = "skipped";  // found, not_found, failed, skipped
+  std::optional<std::string> source, summary, error;
+  bool failed = false;
+};
+
+EntityOutcome look_up(gateway::Gateway& gateway, CallCounter& counter, const EntityRef& entity, long long hours,
+                      const std::stop_token& cancel) {
+  EntityOutcome outcome;
+  std::vector<std::string> sources, summaries, errors;
+  bool found = false, not_found = false;
+  try {
+    const auto reply = call_upstream(gateway, counter, "lookup_entity", {{"entity_value", entity.value}, {"hours_back", hours}}, cancel);
+    const auto text = text_of(reply);
+    sources.push_back(reply.server + "/" + reply.tool);
+    if (text.rfind("No information found", 0) == 0) {
+      not_found = true;
+    } else {
+      found = true;
+      summaries.push_back(trim_text(text, kSummaryLimit));
+    }
+  } catch (const std::exception& error) {
+    errors.push_back(error.what());
+  }
+  if (const char* capability = intel_capability(entity.type); capability && gateway.has(capability)) {
+    try {
+      const std::string argument = entity.type == "ip" ? "ip_address" : entity.type == "hash" ? "hash" : "domain";
+      const auto reply = call_upstream(gateway, counter, capability, {{argument, entity.value}}, cancel);
+      sources.push_back(reply.server + "/" + reply.tool);
+      summaries.push_back(fmt::format("{}: {}", capability, trim_text(text_of(reply), kIntelLimit)));
+      found = true;
+    } catch (const std::exception& error) {
+      errors.push_back(error.what());
+    }
+  }
+  if (!sources.empty()) outcome.source = fmt::format("{}", fmt::join(sources, ", "));
+  if (!summaries.empty()) outcome.summary = fmt::format("{}", fmt::join(summaries, "\n\n"));
+  if (!errors.empty()) outcome.error = fmt::format("{}", fmt::join(errors, "; "));
+  outcome.failed = !errors.empty();
+  outcome.status = found ? "found" : not_found ? "not_found" : cancel.stop_requested() ? "skipped" : "failed";
+  return outcome;
+}
+
+constexpr std::size_t kIocItem = static_cast<std::size_t>(-1);
+
+}  // namespace
+
+struct Enricher::Impl {
+  Impl(gateway::Gateway& upstream, long long hours_back, std::size_t width, Progress* sink, std::stop_token stop)
+      : gateway(upstream), hours(hours_back), parallelism(width), progress(sink), cancel(std::move(stop)) {}
+
+  gateway::Gateway& gateway;
+  long long hours;
+  std::size_t parallelism;
+  Progress* progress;
+  std::stop_token cancel;
+
+  std::mutex mutex;
+  std::condition_variable work_ready, item_done;
+  std::deque<std::size_t> queue;  // slot indices, kIocItem for the get_ioc_matches call
+  struct Slot {
+    EntityRef entity;
+    EntityOutcome outcome;
+    bool done = false;
+  };
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::map<std::string, std::size_t> slot_of;  // lower-case value -> slot
+  bool ioc_queued = false, ioc_done = false;
+  std::optional<std::string> ioc_text, ioc_error;
+  bool closing = false;
+  std::size_t queued = 0, finished = 0;
   CallCounter counter;
+  std::optional<StepClock> clock;  // from the first look-up queued
+  std::vector<std::jthread> workers;
+
+  void work() {
+    for (;;) {
+      std::size_t item;
+      {
+        std::unique_lock lock(mutex);
+        work_ready.wait(lock, [&] { return closing || !queue.empty(); });
+        if (queue.empty()) return;
+        item = queue.front();
+        queue.pop_front();
+      }
+      if (item == kIocItem) {
+        std::optional<std::string> text, error;
+        if (!cancel.stop_requested()) {
+          try {
+            text = text_of(call_upstream(gateway, counter, "get_ioc_matches", {{"hours_back", hours}, {"max_matches", 1000}}, cancel));
+          } catch (const std::exception& failure) {
+            error = failure.what();
+          }
+        }
+        std::lock_guard lock(mutex);
+        ioc_text = std::move(text);
+        ioc_error = std::move(error);
+        ioc_done = true;
+      } else {
+        Slot* slot;
+        {
+          std::lock_guard lock(mutex);
+          slot = slots[item].get();
+        }
+        EntityOutcome outcome;
+        if (!cancel.stop_requested()) outcome = look_up(gateway, counter, slot->entity, hours, cancel);
+        std::lock_guard lock(mutex);
+        slot->outcome = std::move(outcome);
+        slot->done = true;
+      }
+      std::size_t done, total;
+      {
+        std::lock_guard lock(mutex);
+        done = ++finished;
+        total = queued;
+      }
+      item_done.notify_all();
+      if (progress) progress->advance(fmt::format("enrichment {}/{}", done, total));
+    }
+  }
+
+  // Under the lock.
+  void enqueue(std::size_t item) {
+    queue.push_back(item);
+    ++queued;
+    if (progress) progress->add_total(1);
+    if (!clock) clock.emplace();
+    if (workers.size() < parallelism) workers.emplace_back([this] { work(); });
+  }
+};
+
+Enricher::Enricher(gateway::Gateway& gateway, double hours_back, std::size_t parallelism, Progress* progress,
+                   std::stop_token cancel)
+    : impl_(std::make_unique<Impl>(gateway, static_cast<long long>(std::max(1.0, std::ceil(hours_back))),
+                                   std::max<std::size_t>(1, parallelism), progress, std::move(cancel))) {}
+
+Enricher::~Enricher() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->closing = true;
+    impl_->queue.clear();
+  }
+  impl_->work_ready.notify_all();
+  impl_->workers.clear();  // joins
+}
+
+void Enricher::prefetch(const std::vector<EntityRef>& entities) {
+  std::size_t added = 0;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->closing || entities.empty()) return;
+    if (!impl_->ioc_queued) {
+      impl_->ioc_queued = true;
+      impl_->enqueue(kIocItem);
+      ++added;
+    }
+    for (const auto& entity : entities) {
+      const auto key = lower(entity.value);
+      if (impl_->slot_of.count(key)) continue;
+      impl_->slot_of[key] = impl_->slots.size();
+      impl_->slots.push_back(std::make_unique<Impl::Slot>(Impl::Slot{entity, {}, false}));
+      impl_->enqueue(impl_->slots.size() - 1);
+      ++added;
+    }
+  }
+  for (std::size_t i = 0; i < added; ++i) impl_->work_ready.notify_one();
+}
+
+EnrichmentResult Enricher::collect(const std::vector<EntityRef>& entities) {
+  EnrichmentResult result;
   if (entities.empty()) {
     result.step.status = "skipped";
     result.step.error = "no suspicious entities to enrich";
+    result.step.calls = impl_->counter.calls;
     return result;
   }
-  const auto hours = static_cast<long long>(std::max(1.0, std::ceil(hours_back)));
-
-  struct EntityOutcome {
-    std::string status = "skipped";
-    std::optional<std::string> source, summary, error;
-    bool failed = false;
-  };
-  std::vector<EntityOutcome> outcomes(entities.size());
-  std::optional<std::string> ioc_text, ioc_error;
-
-  // Work item 0 is the one get_ioc_matches call; items 1..n look up one entity each.
-  std::atomic<std::size_t> finished{0};
-  const std::size_t items = entities.size() + 1;
-  for_each_parallel(items, parallelism, cancel, [&](std::size_t item) {
-    if (item == 0) {
-      try {
-        const auto reply = call_upstream(gateway, counter, "get_ioc_matches", {{"hours_back", hours}, {"max_matches", 1000}}, cancel);
-        ioc_text = text_of(reply);
-      } catch (const std::exception& error) {
-        ioc_error = error.what();
-      }
-    } else {
-      const auto& entity = entities[item - 1];
-      auto& outcome = outcomes[item - 1];
-      std::vector<std::string> sources, summaries, errors;
-      bool found = false, not_found = false;
-      try {
-        const auto reply = call_upstream(gateway, counter, "lookup_entity",
-                                         {{"entity_value", entity.value}, {"hours_back", hours}}, cancel);
-        const auto text = text_of(reply);
-        sources.push_back(reply.server + "/" + reply.tool);
-        if (text.rfind("No information found", 0) == 0) {
-          not_found = true;
-        } else {
-          found = true;
-          summaries.push_back(trim_text(text, kSummaryLimit));
-        }
-      } catch (const std::exception& error) {
-        errors.push_back(error.what());
-      }
-      if (const char* capability = intel_capability(entity.type); capability && gateway.has(capability)) {
-        try {
-          const std::string argument = entity.type == "ip" ? "ip_address" : entity.type == "hash" ? "hash" : "domain";
-          const auto reply = call_upstream(gateway, counter, capability, {{argument, entity.value}}, cancel);
-          sources.push_back(reply.server + "/" + reply.tool);
-          summaries.push_back(fmt::format("{}: {}", capability, trim_text(text_of(reply), kIntelLimit)));
-          found = true;
-        } catch (const std::exception& error) {
-          errors.push_back(error.what());
-        }
-      }
-      if (!sources.empty()) outcome.source = fmt::format("{}", fmt::join(sources, ", "));
-      if (!summaries.empty()) outcome.summary = fmt::format("{}", fmt::join(summaries, "\n\n"));
-      if (!errors.empty()) outcome.error = fmt::format("{}", fmt::join(errors, "; "));
-      outcome.failed = !errors.empty();
-      outcome.status = found ? "found" : not_found ? "not_found" : cancel.stop_requested() ? "skipped" : "failed";
-    }
-    const auto done = ++finished;
-    if (progress) progress->advance(fmt::format("enrichment {}/{}", done, items));
+  prefetch(entities);
+  std::unique_lock lock(impl_->mutex);
+  std::vector<const Impl::Slot*> wanted;
+  for (const auto& entity : entities) wanted.push_back(impl_->slots[impl_->slot_of.at(lower(entity.value))].get());
+  impl_->item_done.wait(lock, [&] {
+    return impl_->ioc_done && std::all_of(wanted.begin(), wanted.end(), [](const Impl::Slot* slot) { return slot->done; });
   });
 
   std::size_t ok = 0, failed = 0;
+  std::vector<std::string> problems;
+  if (impl_->ioc_error) {
+    ++failed;
+    problems.push_back(fmt::format("get_ioc_matches failed: {}", *impl_->ioc_error));
+  } else if (impl_->ioc_text) {
+    ++ok;
+  }
   for (std::size_t i = 0; i < entities.size(); ++i) {
     const auto& entity = entities[i];
-    const auto& outcome = outcomes[i];
+    const auto& outcome = wanted[i]->outcome;
     std::optional<std::string> ioc_match;
-    if (ioc_text) ioc_match = find_ioc_match(*ioc_text, entity.value);
-    if (outcome.failed) ++failed;
-    else if (outcome.status != "skipped") ++ok;
+    if (impl_->ioc_text) ioc_match = find_ioc_match(*impl_->ioc_text, entity.value);
+    if (outcome.failed) {
+      ++failed;
+      if (problems.size() < 3) problems.push_back(fmt::format("{}: {}", entity.value, outcome.error.value_or("failed")));
+    } else if (outcome.status != "skipped") {
+      ++ok;
+    }
     result.entities.push_back({{"value", entity.value},
                                {"type", entity.type},
                                {"status", outcome.status},
@@ -209,19 +339,17 @@ EnrichmentResult run_enrichment(gateway::Gateway& gateway, const std::vector<Ent
                                {"ioc_match", text_or_null(ioc_match)},
                                {"error", text_or_null(outcome.error)}});
   }
-  if (ioc_error) ++failed;
-  else if (ioc_text) ++ok;
-  const bool cancelled = cancel.stop_requested();
-  result.step.status = combine_status(ok, failed, cancelled);
-  std::vector<std::string> problems;
-  if (ioc_error) problems.push_back(fmt::format("get_ioc_matches failed: {}", *ioc_error));
-  for (std::size_t i = 0; i < entities.size(); ++i) {
-    if (outcomes[i].failed && problems.size() < 3) problems.push_back(fmt::format("{}: {}", entities[i].value, *outcomes[i].error));
-  }
+  result.step.status = combine_status(ok, failed, impl_->cancel.stop_requested());
   if (!problems.empty()) result.step.error = fmt::format("{}", fmt::join(problems, "; "));
-  result.step.calls = counter.calls;
-  result.step.duration = clock.elapsed();
+  result.step.calls = impl_->counter.calls;
+  if (impl_->clock) result.step.duration = impl_->clock->elapsed();
   return result;
+}
+
+EnrichmentResult run_enrichment(gateway::Gateway& gateway, const std::vector<EntityRef>& entities, double hours_back,
+                                std::size_t parallelism, Progress* progress, const std::stop_token& cancel) {
+  Enricher enricher(gateway, hours_back, parallelism, progress, cancel);
+  return enricher.collect(entities);
 }
 
 }  // namespace detail

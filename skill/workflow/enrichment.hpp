@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -31,6 +33,27 @@ std::vector<EntityRef> entities_to_enrich(const nlohmann::json& correlation_enti
 struct EnrichmentResult {
   nlohmann::json entities = nlohmann::json::array();  // the report's enrichment.entities
   StepRecord step{"enrichment"};
+};
+
+// Look-ups that can start before the final entity list is known: prefetch() queues look-ups for
+// entities not seen before (and, once, get_ioc_matches) and returns at once; collect() waits for the
+// look-ups of exactly the entities given (queuing any not prefetched) and reports only those. The hunt
+// prefetches the entities of the correlator's interim result while its last rounds run, so the
+// look-ups overlap the analysis instead of following it.
+class Enricher {
+ public:
+  Enricher(gateway::Gateway& gateway, double hours_back, std::size_t parallelism, Progress* progress,
+           std::stop_token cancel);
+  ~Enricher();  // look-ups not started are dropped; running ones finish
+  Enricher(const Enricher&) = delete;
+  Enricher& operator=(const Enricher&) = delete;
+
+  void prefetch(const std::vector<EntityRef>& entities);
+  EnrichmentResult collect(const std::vector<EntityRef>& entities);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 EnrichmentResult run_enrichment(gateway::Gateway& gateway, const std::vector<EntityRef>& entities, double hours_back,

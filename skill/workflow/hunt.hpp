@@ -44,7 +44,9 @@ struct HuntRequest {
   bool enrich = true;
   bool related_cases = true;
   std::size_t max_events_per_query = 1000;
-  std::size_t parallelism = 8;                   // searches in flight (the gateway also limits per server)
+  // Searches in flight (hunt queries, each correlation round); threat-intel questions and entity
+  // look-ups, single cheap calls, run at least 16 at once. The gateway also limits calls per server.
+  std::size_t parallelism = 8;
   correlation::CorrelationSettings correlation;  // window, admin hosts, fan-out, ...
 };
 

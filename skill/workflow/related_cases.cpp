@@ -58,42 +58,26 @@ std::string flatten_text(const nlohmann::json& value) {
   return out;
 }
 
-struct CaseCandidate {
-  std::string id;
-  nlohmann::json item;
-  std::string text;  // what the entities are matched against
-  bool thin = false;
-};
-
 }  // namespace
 
-RelatedCasesResult run_related_cases(gateway::Gateway& gateway, const std::vector<std::string>& entities,
-                                     std::size_t max_cases, const std::optional<std::string>& own_case,
-                                     Progress* progress, const std::stop_token& cancel) {
-  RelatedCasesResult result;
+CaseListing list_case_candidates(gateway::Gateway& gateway, std::size_t max_cases, const std::optional<std::string>& own_case,
+                                 const std::stop_token& cancel) {
+  CaseListing listing;
   const StepClock clock;
   CallCounter counter;
-  if (entities.empty()) {
-    result.step.status = "skipped";
-    result.step.error = "no entities to match cases against";
-    return result;
-  }
-  std::vector<CaseCandidate> candidates;
-  std::optional<std::string> error;
-  bool cancelled = false;
-  std::size_t pages = 0;
+  auto& candidates = listing.candidates;
   try {
     std::optional<std::string> token;
     std::set<std::string> seen_tokens;
     while (candidates.size() < max_cases) {
       if (cancel.stop_requested()) {
-        cancelled = true;
+        listing.cancelled = true;
         break;
       }
       nlohmann::json arguments = nlohmann::json::object();
       if (token) arguments["next_page_token"] = *token;
       const auto reply = call_upstream(gateway, counter, "list_cases", std::move(arguments), cancel);
-      ++pages;
+      ++listing.pages;
       const auto& page = reply.value;
       const nlohmann::json* cases = nullptr;
       if (page.is_array()) cases = &page;
@@ -110,13 +94,12 @@ RelatedCasesResult run_related_cases(gateway::Gateway& gateway, const std::vecto
       // A server that hands back the same token again would page forever.
       if (!token || token->empty() || !seen_tokens.insert(*token).second) break;
     }
-    if (progress) progress->advance(fmt::format("related cases: {} cases in {} pages", candidates.size(), pages));
 
     std::size_t fetched = 0;
     for (auto& candidate : candidates) {
       if (!candidate.thin || fetched >= kMaxDetailFetches) continue;
       if (cancel.stop_requested()) {
-        cancelled = true;
+        listing.cancelled = true;
         break;
       }
       ++fetched;
@@ -124,10 +107,25 @@ RelatedCasesResult run_related_cases(gateway::Gateway& gateway, const std::vecto
       candidate.text += flatten_text(reply.value);
     }
   } catch (const std::exception& failure) {
-    if (is_cancellation(failure, cancel)) cancelled = true;
-    else error = failure.what();
+    if (is_cancellation(failure, cancel)) listing.cancelled = true;
+    else listing.error = failure.what();
   }
+  listing.calls = counter.calls;
+  listing.duration = clock.elapsed();
+  return listing;
+}
 
+RelatedCasesResult match_related_cases(const CaseListing& listing, const std::vector<std::string>& entities) {
+  RelatedCasesResult result;
+  const StepClock clock;
+  const auto& candidates = listing.candidates;
+  result.step.calls = listing.calls;
+  if (entities.empty()) {
+    result.step.status = "skipped";
+    result.step.error = "no entities to match cases against";
+    result.step.duration = listing.duration;
+    return result;
+  }
   struct Match {
     const CaseCandidate* candidate;
     std::vector<std::string> entities;
@@ -151,13 +149,13 @@ RelatedCasesResult run_related_cases(gateway::Gateway& gateway, const std::vecto
                                     {"matched_entities", match.entities}});
   }
   result.cases_scanned = candidates.size();
-  result.step.status = cancelled ? "cancelled" : error ? (candidates.empty() ? "failed" : "partial") : "ok";
+  const auto& error = listing.error;
+  result.step.status = listing.cancelled ? "cancelled" : error ? (candidates.empty() ? "failed" : "partial") : "ok";
   if (error) {
     result.step.error = candidates.empty() ? *error
                                            : fmt::format("stopped after {} cases: {}", candidates.size(), *error);
   }
-  result.step.calls = counter.calls;
-  result.step.duration = clock.elapsed();
+  result.step.duration = listing.duration + clock.elapsed();
   return result;
 }
 
@@ -172,7 +170,7 @@ nlohmann::json find_related_cases(gateway::Gateway& gateway, const std::vector<s
     }
   }
   if (max_cases < 1) detail::reject("max_cases", "must be at least 1", "pass 500");
-  auto result = detail::run_related_cases(gateway, entities, max_cases, std::nullopt, nullptr, cancel);
+  auto result = detail::match_related_cases(detail::list_case_candidates(gateway, max_cases, std::nullopt, cancel), entities);
   return {{"related_cases", std::move(result.related_cases)},
           {"cases_scanned", result.cases_scanned},
           {"step", result.step.to_json()}};

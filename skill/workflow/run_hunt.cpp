@@ -4,6 +4,7 @@
 // Every step leaves a StepRecord; a step that fails never stops the ones that do not need it.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -30,7 +31,11 @@ namespace {
 using detail::StepRecord;
 
 constexpr std::size_t kMaxRelatedCases = 500;
-constexpr std::size_t kResearchParallelism = 4;
+// Look-ups (threat-intel questions, entity look-ups) are single cheap calls, not searches: they may
+// have more in flight than request.parallelism; the gateway's per-server limit still applies.
+constexpr std::size_t kMinLookupParallelism = 16;
+
+std::size_t lookup_parallelism(std::size_t parallelism) { return std::max(parallelism, kMinLookupParallelism); }
 
 StepRecord not_run(std::string name, const std::string& status, std::optional<std::string> why = std::nullopt) {
   StepRecord step{std::move(name), status};
@@ -97,68 +102,83 @@ nlohmann::json run_hunt(gateway::Gateway& gateway, const HuntRequest& request, r
   steps.push_back(cancel.stop_requested() ? not_run("connect", "cancelled") : connect(gateway, cancel));
   progress.advance("connect");
 
-  // Research and the hunt queries need nothing from each other: side by side.
+  // Research is needed only by the report: it runs beside the queries, the analysis and the look-ups,
+  // and is joined just before the report is put together.
   detail::ResearchResult research;
-  detail::HuntQueriesResult hunt;
-  {
-    std::jthread research_thread;
-    if (request.research && !cancel.stop_requested()) {
-      research_thread = std::jthread([&] {
-        research = detail::run_research(gateway, attack_ids, std::min(parallelism, kResearchParallelism), &progress, cancel);
-      });
-    } else {
-      research.step = not_run("research", cancel.stop_requested() ? "cancelled" : "skipped");
-    }
-    if (cancel.stop_requested()) {
-      hunt.step = not_run("hunt_queries", "cancelled");
-      for (const auto& query : validated.queries) {
-        detail::HuntQueryRun run;
-        run.query = query;
-        run.outcome.status = "cancelled";
-        hunt.runs.push_back(std::move(run));
-      }
-    } else {
-      hunt = detail::run_hunt_queries(gateway, validated.queries, request.max_events_per_query, parallelism, progress, cancel);
-    }
+  std::jthread research_thread;
+  if (request.research && !cancel.stop_requested()) {
+    research_thread = std::jthread([&] {
+      research = detail::run_research(gateway, attack_ids, lookup_parallelism(parallelism), &progress, cancel);
+    });
+  } else {
+    research.step = not_run("research", cancel.stop_requested() ? "cancelled" : "skipped");
   }
-  steps.push_back(research.step);
-  steps.push_back(hunt.step);
+
+  // Paging through the cases does not depend on the entities either; only matching them does.
+  detail::CaseListing case_listing;
+  std::jthread case_listing_thread;
+  if (request.related_cases && !cancel.stop_requested()) {
+    case_listing_thread = std::jthread([&] {
+      case_listing = detail::list_case_candidates(gateway, kMaxRelatedCases, request.hunt_case_id, cancel);
+    });
+  }
+
+  detail::HuntQueriesResult hunt;
+  if (cancel.stop_requested()) {
+    hunt.step = not_run("hunt_queries", "cancelled");
+    for (const auto& query : validated.queries) {
+      detail::HuntQueryRun run;
+      run.query = query;
+      run.outcome.status = "cancelled";
+      hunt.runs.push_back(std::move(run));
+    }
+  } else {
+    hunt = detail::run_hunt_queries(gateway, validated.queries, request.max_events_per_query, parallelism, progress, cancel);
+  }
 
   correlation::CorrelationSettings settings = request.correlation;
   settings.time_frame = request.time_frame;
   settings.max_events_per_query = request.max_events_per_query;
+  // Entity look-ups start on the correlator's interim result while its last rounds run.
+  std::optional<detail::Enricher> enricher;
+  if (request.enrich && !cancel.stop_requested()) {
+    enricher.emplace(gateway, request.time_frame.hours_back, lookup_parallelism(parallelism), &progress, cancel);
+  }
   detail::CorrelationRun correlation;
   if (cancel.stop_requested()) {
     correlation.step = not_run("correlation", "cancelled");
   } else if (hunt.step.status == "failed") {
     correlation.step = not_run("correlation", "skipped", "no hunt query succeeded, so there is nothing to correlate");
   } else {
-    correlation = detail::run_correlation(gateway, settings, hunt.runs, parallelism, progress, cancel);
+    correlation = detail::run_correlation(gateway, settings, hunt.runs, parallelism, progress, cancel,
+                                          [&](const correlation::CorrelationResult& interim) {
+                                            if (enricher) enricher->prefetch(detail::entities_to_enrich(interim.entities));
+                                          });
   }
   steps.push_back(correlation.step);
   progress.advance("correlation");
 
-  // Enrichment and related cases both start from the suspicious entities and not from each other.
   const auto entities = detail::entities_to_enrich(correlation.result.entities);
   detail::EnrichmentResult enrichment;
-  detail::RelatedCasesResult related;
-  {
-    std::jthread related_thread;
-    if (request.related_cases && !cancel.stop_requested()) {
-      related_thread = std::jthread([&] {
-        related = detail::run_related_cases(gateway, entity_values(entities), kMaxRelatedCases, request.hunt_case_id,
-                                            &progress, cancel);
-      });
-    } else {
-      related.step = not_run("related_cases", cancel.stop_requested() ? "cancelled" : "skipped");
-    }
-    if (request.enrich && !cancel.stop_requested()) {
-      progress.add_total(static_cast<double>(entities.empty() ? 0 : entities.size() + 1));
-      enrichment = detail::run_enrichment(gateway, entities, request.time_frame.hours_back, parallelism, &progress, cancel);
-    } else {
-      enrichment.step = not_run("enrichment", cancel.stop_requested() ? "cancelled" : "skipped");
-    }
+  if (enricher && !cancel.stop_requested()) {
+    enrichment = enricher->collect(entities);
+  } else {
+    enrichment.step = not_run("enrichment", cancel.stop_requested() ? "cancelled" : "skipped");
   }
+  enricher.reset();
+
+  detail::RelatedCasesResult related;
+  if (case_listing_thread.joinable()) case_listing_thread.join();
+  if (request.related_cases && !cancel.stop_requested()) {
+    related = detail::match_related_cases(case_listing, entity_values(entities));
+  } else {
+    related.step = not_run("related_cases", cancel.stop_requested() ? "cancelled" : "skipped");
+  }
+
+  if (research_thread.joinable()) research_thread.join();
+  // Report order: the steps as the workflow names them, whatever order they finished in.
+  steps.insert(steps.begin() + 2, research.step);
+  steps.insert(steps.begin() + 3, hunt.step);
   steps.push_back(enrichment.step);
   steps.push_back(related.step);
   progress.advance("enrichment and related cases");
