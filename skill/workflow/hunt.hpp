@@ -1,12 +1,15 @@
 // The whole lateral-movement hunt in one call, and the smaller steps the MCP tools expose on their own.
 //
-// run_hunt: validate -> (research the techniques with get_threat_intel  ||  run every hunt query in
-// parallel) -> correlation rounds (skill/correlation) -> enrichment (lookup_entity for suspicious hosts,
-// users and IPs; GTI reports for hashes, IPs and domains when an intel server is configured; a string
-// search of get_ioc_matches), in parallel -> related cases (page list_cases, match entities) -> document
-// (post_case_comment on hunt_case_id when document is true, never twice for the same hunt) -> the
-// report (schemas/tools/hunt_report.json). A step that fails marks the report "incomplete" and says
-// which step and why; it never throws away what the other steps found.
+// run_hunt: validate (before any upstream call) -> connect -> the hunt queries, all in parallel, while
+// get_threat_intel researches each ATT&CK id and list_cases is paged (neither depends on the queries)
+// -> correlation rounds (skill/correlation; each round's searches in parallel), with entity look-ups
+// starting on the correlator's interim result while its last rounds run -> enrichment (lookup_entity
+// for suspicious hosts, users and IPs; GTI reports for hashes, IPs and domains when an intel server is
+// configured; one get_ioc_matches answer string-searched) -> related cases (the listed cases matched
+// against the entities) -> document (post_case_comment on hunt_case_id when document is true, never
+// twice for the same hunt) -> the report (schemas/tools/hunt_report.json, plus "hunt_fingerprint").
+// A step that fails marks the report "incomplete" and says which step and why; it never throws away
+// what the other steps found.
 #pragma once
 
 #include <chrono>
