@@ -36,10 +36,10 @@ struct Settings {
   std::vector<std::string> admin_hosts{"ADMIN-JUMP01", "DEPLOY01"};
   double hours = 72;
   long latency_ms = 200;
-  // HuntRequest::parallelism : calls in flight per upstream. The first is what `lateral-hunt serve` uses
-  // (HuntRequest's default and Gateway::local_config's limit); the second lets a whole wave through
+  // HuntRequest::parallelism : calls in flight per upstream. "served" is what `lateral-hunt serve` uses
+  // (HuntRequest's default parallelism, Gateway::local_config's limit); 64:128 lets a whole wave through
   // (54 hunt queries beside 12 research questions on one upstream).
-  std::vector<std::string> widths{"8:16", "64:128"};
+  std::vector<std::string> widths{"served", "64:128"};
   std::size_t repeat = 1;
   bool trace = false;  // progress messages with their time offset, on stderr
 };
@@ -82,11 +82,12 @@ double elapsed_ms(Clock::time_point since) {
 std::string fixed(double value, int decimals) { return fmt::format("{:.{}f}", value, decimals); }
 
 struct Width {
-  std::size_t parallelism = 8;
-  std::size_t concurrency = 16;
+  std::size_t parallelism = lh::skill::workflow::HuntRequest{}.parallelism;
+  std::size_t concurrency = 0;  // 0: Gateway::local_config's limit
 };
 
 Width parse_width(const std::string& text) {
+  if (text == "served") return Width{};
   const auto colon = text.find(':');
   Width width;
   try {
@@ -108,7 +109,10 @@ Measurement measure(const Settings& settings, long latency_ms, Width width) {
   std::vector<std::string> extra{"--log-level", "warn"};
   if (latency_ms > 0) extra.insert(extra.end(), {"--inject-latency-ms", std::to_string(latency_ms)});
   auto config = Gateway::local_config(settings.secops_local, settings.data, extra);
-  for (auto& [name, server] : config.servers) server.limits.concurrency = width.concurrency;
+  for (auto& [name, server] : config.servers) {
+    if (width.concurrency > 0) server.limits.concurrency = width.concurrency;
+    m.concurrency = server.limits.concurrency;
+  }
   try {
     Gateway gateway(config);
     const auto connect_start = Clock::now();
@@ -152,7 +156,9 @@ Measurement median_of(const Settings& settings, long latency_ms, Width width) {
   std::vector<Measurement> runs;
   for (std::size_t i = 0; i < settings.repeat; ++i) {
     std::cerr << fmt::format("bench_hunt_latency: latency {} ms, parallelism {}, {} calls in flight, run {}/{} ...",
-                             latency_ms, width.parallelism, width.concurrency, i + 1, settings.repeat)
+                             latency_ms, width.parallelism,
+                             width.concurrency > 0 ? std::to_string(width.concurrency) : std::string("default"), i + 1,
+                             settings.repeat)
               << std::flush;
     runs.push_back(measure(settings, latency_ms, width));
     const auto& last = runs.back();
@@ -247,7 +253,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1L, 60000L));
   app.add_option("--widths", settings.widths,
                  "PARALLELISM:CONCURRENCY pairs to measure (comma-separated): the hunt's parallelism and the calls "
-                 "in flight per upstream")
+                 "in flight per upstream; \"served\" is lateral-hunt serve's own settings")
       ->delimiter(',')
       ->capture_default_str();
   app.add_option("--repeat", settings.repeat, "Runs per row; the median wall time is shown")
