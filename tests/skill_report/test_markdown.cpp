@@ -309,3 +309,46 @@ TEST_CASE("invalid UTF-8 and control characters are cleaned") {
   const std::string md = render_markdown(report);
   CHECK(section(md, "## Summary") == std::vector<std::string>{"bad \xEF\xBF\xBD( byte \\[31m red   rtl"});
 }
+
+namespace {
+
+void collect_pointers(const json& value, const json::json_pointer& at, std::vector<json::json_pointer>& out) {
+  out.push_back(at);
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) collect_pointers(item, at / key, out);
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) collect_pointers(value[i], at / i, out);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every value of a report replaced by another type, or removed, still renders everywhere") {
+  const json original = full_report();
+  std::vector<json::json_pointer> pointers;
+  collect_pointers(original, json::json_pointer(), pointers);
+  REQUIRE(pointers.size() > 200);
+  const std::vector<json> replacements{nullptr, 42, -1, 1.5, "x", true, json::array(), json::object(), json::array({1, "a"})};
+  std::size_t renders = 0;
+  for (const auto& pointer : pointers) {
+    if (pointer.empty()) continue;
+    std::vector<json> variants;
+    for (const auto& replacement : replacements) {
+      json changed = original;
+      changed[pointer] = replacement;
+      variants.push_back(std::move(changed));
+    }
+    json removed = original;
+    removed[pointer.parent_pointer()].is_object() ? (void)removed[pointer.parent_pointer()].erase(pointer.back())
+                                                  : (void)removed[pointer.parent_pointer()].erase(std::stoul(pointer.back()));
+    variants.push_back(std::move(removed));
+    for (const auto& variant : variants) {
+      INFO(pointer.to_string());
+      CHECK_NOTHROW(lh::skill::report::render_markdown(variant));
+      CHECK_NOTHROW(lh::skill::report::render_case_comment(variant, "fp"));
+      CHECK_NOTHROW(lh::skill::report::render_summary_text(variant));
+      ++renders;
+    }
+  }
+  CHECK(renders > 2000);
+}
