@@ -3,6 +3,8 @@
 // the tool's output schema by the MCP core) plus text a person or an agent can read.
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -116,7 +118,16 @@ ToolResult structured_with_text(Json structured, std::string text) {
 
 workflow::ProgressSink progress_sink(ToolContext& context) {
   if (!context.wants_progress()) return {};
-  return [&context](const std::string& message, double done, double total) {
+  // Steps report from several threads and may repeat a value; only strictly increasing values are sent.
+  struct Last {
+    std::mutex mutex;
+    double done = -1;
+  };
+  auto last = std::make_shared<Last>();
+  return [&context, last](const std::string& message, double done, double total) {
+    std::lock_guard lock(last->mutex);
+    if (done <= last->done) return;
+    last->done = done;
     context.progress(done, total > 0 ? std::optional<double>(total) : std::nullopt, message);
   };
 }

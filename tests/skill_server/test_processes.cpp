@@ -46,7 +46,9 @@ TEST_CASE("the same hunt over stdio and over HTTP gives the same findings, and r
     const auto read = client->request("resources/read", {{"uri", "hunt://reports/" + id}});
     CHECK(Json::parse(read.at("contents")[0].at("text").get<std::string>()).at("hunt_id") == id);
     bool listed = false;
-    for (const auto& resource : client->request("resources/list").at("resources")) {
+    const auto listing = client->request("resources/list");
+    INFO(listing.dump());
+    for (const auto& resource : listing.at("resources")) {
       listed = listed || resource.at("uri") == "hunt://reports/" + id;
     }
     CHECK(listed);
