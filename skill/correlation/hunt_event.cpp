@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include <arpa/inet.h>
+
 #include <fmt/format.h>
 
 #include "skill/techniques/command_scoring.hpp"
@@ -175,6 +177,19 @@ std::string normalise_logon_id(std::string_view logon_id) {
 
 bool is_system_logon_id(std::string_view id) { return id == "0x3e7" || id == "0x3e4" || id == "0x3e5"; }
 
+std::string normalise_ip(std::string_view ip) {
+  std::string text(ip);
+  if (text.find(':') == std::string::npos) return text;
+  if (auto percent = text.find('%'); percent != std::string::npos) text.resize(percent);  // zone index
+  in6_addr address{};
+  if (inet_pton(AF_INET6, text.c_str(), &address) != 1) return lower(text);
+  char out[INET6_ADDRSTRLEN] = {};
+  if (inet_ntop(AF_INET6, &address, out, sizeof out) == nullptr) return lower(text);
+  std::string canonical(out);
+  if (canonical.starts_with("::ffff:") && canonical.find('.') != std::string::npos) return canonical.substr(7);
+  return canonical;
+}
+
 bool is_loopback_address(std::string_view ip) {
   return ip.starts_with("127.") || ip == "::1" || ip == "0:0:0:0:0:0:0:1" || ip == "::ffff:127.0.0.1";
 }
@@ -281,18 +296,20 @@ std::optional<HuntEvent> parse_hunt_event(const nlohmann::json& event) {
   e.host = short_host_name(host);
 
   e.principal_ips = texts_at(udm, {"principal", "ip"});
+  for (auto& ip : e.principal_ips) ip = normalise_ip(ip);
   e.principal_port = to_port(text_at(udm, {"principal", "port"}));
   e.target_ips = texts_at(udm, {"target", "ip"});
+  for (auto& ip : e.target_ips) ip = normalise_ip(ip);
   e.target_port = to_port(text_at(udm, {"target", "port"}));
   e.target_hostname = short_host_name(text_at(udm, {"target", "hostname"}));
   e.direction = text_at(udm, {"network", "direction"});
   if (auto initiated = lower(raw("Initiated")); initiated == "true" || initiated == "false") e.initiated = initiated == "true";
   if (e.principal_ips.empty()) {
-    if (auto ip = raw("SourceIp"); !ip.empty()) e.principal_ips.push_back(ip);
+    if (auto ip = raw("SourceIp"); !ip.empty()) e.principal_ips.push_back(normalise_ip(ip));
   }
   if (!e.principal_port) e.principal_port = to_port(raw("SourcePort"));
   if (e.target_ips.empty()) {
-    if (auto ip = raw("DestinationIp"); !ip.empty()) e.target_ips.push_back(ip);
+    if (auto ip = raw("DestinationIp"); !ip.empty()) e.target_ips.push_back(normalise_ip(ip));
   }
   if (!e.target_port) e.target_port = to_port(raw("DestinationPort"));
 
@@ -350,7 +367,7 @@ std::optional<HuntEvent> parse_hunt_event(const nlohmann::json& event) {
     if (ips.empty()) ips = e.principal_ips;
     if (!ips.empty()) e.ip_address = ips.front();
   }
-  if (e.ip_address.starts_with("::ffff:")) e.ip_address = e.ip_address.substr(7);
+  e.ip_address = normalise_ip(e.ip_address);
   e.ip_port = to_port(raw("IpPort"));
   if (!e.ip_port && (e.product_event_type == "4624" || e.product_event_type == "5145" || e.product_event_type == "5140")) {
     e.ip_port = e.principal_port;

@@ -73,6 +73,9 @@ std::string normalise_logon_id(std::string_view logon_id);
 // 0x3e7 (SYSTEM), 0x3e4 (NETWORK SERVICE), 0x3e5 (LOCAL SERVICE): service-launched, not a user's session.
 bool is_system_logon_id(std::string_view normalised_logon_id);
 bool is_loopback_address(std::string_view ip);
+// One spelling per address: IPv6 compressed lower case ("fe80:0:0:0:90e:..." and "fe80::90e:..." are the same),
+// "::ffff:a.b.c.d" as a.b.c.d; anything unparseable is returned trimmed.
+std::string normalise_ip(std::string_view ip);
 // The file name of a Windows path, lower case ("C:\\Windows\\System32\\cmd.exe" -> "cmd.exe").
 std::string file_name_lower(std::string_view path);
 std::string lower(std::string_view text);

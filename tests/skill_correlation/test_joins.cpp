@@ -65,6 +65,9 @@ TEST_CASE("hunt events: Chronicle and bare UDM shapes, additional.fields fallbac
   CHECK(format_rfc3339_ms(T0) == "2024-03-05T10:58:14.708Z");
   CHECK(normalise_logon_id("0x3E7") == "0x3e7");
   CHECK(normalise_logon_id("0x0").empty());
+  CHECK(normalise_ip("fe80:0:0:0:90e:17af:263c:5209") == "fe80::90e:17af:263c:5209");
+  CHECK(normalise_ip("::ffff:10.1.2.3") == "10.1.2.3");
+  CHECK(normalise_ip("10.1.2.3") == "10.1.2.3");
 }
 
 TEST_CASE("network join: IpPort equals the connection's SourcePort exactly, and wins over a nearer one") {

@@ -47,9 +47,12 @@ const Expected kExpected[] = {
     // Sysmon 11 by System writes C:\ProgramData\GruntHTTP.exe.
     {"covenant_copy_smb_CreateRequest", "tool_transfer", "lateral_movement", "WORKSTATION6", "WORKSTATION5", "172.18.39.5",
      "THESHIRE\\pgustavo", "0x4e13b2e"},
-    // PsExec -s against WORKSTATION5 itself: 7045/4697 PSEXESVC on WORKSTATION5, pipes \PSEXESVC-WORKSTATION5-7256-std*,
-    // the 4624 (0xc61d9, wardog) comes from WORKSTATION5's own link-local address: local execution, not lateral.
-    {"cmd_psexec_lsa_secrets_dump", "psexec", "local_execution", "WORKSTATION5", "WORKSTATION5", nullptr, nullptr, "0xc61d9"},
+    // PsExec -s against WORKSTATION5 itself: 7045/4697 PSEXESVC on WORKSTATION5 with SubjectLogonId 0xc61d9 (wardog's own
+    // session: the 4688 of PsExec.exe has it; no 4624 for it is in the file), pipes \PSEXESVC-WORKSTATION5-7256-std*,
+    // 5140/5145 from fe80::90e:17af:263c:5209 and a Sysmon 3 to 445 whose source and destination are both that
+    // address, WORKSTATION5's own: local execution over loopback, not lateral.
+    {"cmd_psexec_lsa_secrets_dump", "psexec", "local_execution", "WORKSTATION5", "WORKSTATION5", "fe80::90e:17af:263c:5209",
+     "WORKSTATION5\\wardog", "0xc61d9"},
     // 4698 \Microsoft\Windows\SoftwareProtectionPlatform\EventCacheManager on WORKSTATION6 with ClientProcessId 0,
     // SubjectLogonId 0xead4335 = 4624 from 172.18.39.5 (pgustavo); WORKSTATION5 logs "schtasks /create ... /S WORKSTATION6".
     {"schtask_create", "remote_scheduled_task", "lateral_movement", "WORKSTATION6", "WORKSTATION5", "172.18.39.5",
