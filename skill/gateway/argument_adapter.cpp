@@ -55,6 +55,20 @@ std::string rfc3339(std::chrono::system_clock::time_point time) {
 
 }  // namespace
 
+std::vector<std::string> missing_required(const Json& arguments, const Json& input_schema) {
+  std::vector<std::string> missing;
+  if (!input_schema.is_object()) return missing;
+  auto required = input_schema.find("required");
+  if (required == input_schema.end() || !required->is_array()) return missing;
+  for (const auto& name : *required) {
+    if (!name.is_string()) continue;
+    if (!arguments.is_object() || !arguments.contains(name.get_ref<const std::string&>())) {
+      missing.push_back(name.get<std::string>());
+    }
+  }
+  return missing;
+}
+
 AdaptedArguments adapt_arguments(const Json& arguments, const Json& input_schema, const Json& server_arguments,
                                  std::chrono::system_clock::time_point now) {
   AdaptedArguments adapted;

@@ -25,6 +25,9 @@ struct AdaptedArguments {
   std::vector<std::string> changes;
 };
 
+// The names the schema's "required" lists that `arguments` does not set (in schema order).
+std::vector<std::string> missing_required(const nlohmann::json& arguments, const nlohmann::json& input_schema);
+
 AdaptedArguments adapt_arguments(const nlohmann::json& arguments, const nlohmann::json& input_schema,
                                  const nlohmann::json& server_arguments,
                                  std::chrono::system_clock::time_point now = std::chrono::system_clock::now());

@@ -304,7 +304,18 @@ CallResult Gateway::Impl::call(std::string_view capability, Json arguments, cons
   const std::string tool = decision.route->tool;
   const std::string where = fmt::format("upstream '{}' tool {}", server, tool);
 
-  AdaptedArguments adapted = adapt_arguments(arguments, tool_schema(upstream, tool), upstream.config.arguments);
+  const Json schema = tool_schema(upstream, tool);
+  AdaptedArguments adapted = adapt_arguments(arguments, schema, upstream.config.arguments);
+  // The upstream would only reject it, often with a message that does not say which argument or where
+  // it should come from (tenant ids: the server's "arguments" in the config).
+  if (const auto missing = missing_required(adapted.arguments, schema); !missing.empty()) {
+    std::string names;
+    for (const auto& name : missing) names += (names.empty() ? "" : ", ") + name;
+    fail(UpstreamError::Kind::protocol, server, tool,
+         fmt::format("{} (for {}) requires {}, which the call does not give; values that are the same on every "
+                     "call (project_id, customer_id, region) belong in mcpServers.{}.arguments of the gateway config",
+                     where, capability, names, server));
+  }
   if (!adapted.changes.empty()) {
     std::string changes;
     for (const auto& change : adapted.changes) changes += (changes.empty() ? "" : ", ") + change;

@@ -649,3 +649,24 @@ TEST_CASE("a failing call to secops_mcp without its tenant variables says which 
   CHECK(contains(error.what(), "injected failure [config warning: mcpServers.secops.env.CHRONICLE_PROJECT_ID: not set"));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a required argument nobody gives fails before sending and points at the config's arguments") {
+  LoopbackUpstream google("chronicle");
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  google.server.add_tool(echo_tool("udm_search",
+                                   object_schema({{"query", "string"}, {"project_id", "string"}, {"customer_id", "string"}},
+                                                 {"query", "project_id", "customer_id"}),
+                                   calls));
+  google.start();
+  gw::GatewayConfig config;
+  config.servers.emplace("chronicle", http_server_config("chronicle", google.url()));
+  gw::Gateway gateway(config);
+  const auto error = upstream_error_of([&] { gateway.call("search_udm", {{"query", "x"}}); });
+  CHECK(error.kind() == gw::UpstreamError::Kind::protocol);
+  CHECK(std::string(error.what()) ==
+        "skill.gateway.protocol: upstream 'chronicle' tool udm_search (for search_udm) requires project_id, "
+        "customer_id, which the call does not give; values that are the same on every call (project_id, "
+        "customer_id, region) belong in mcpServers.chronicle.arguments of the gateway config");
+  CHECK(*calls == 0);
+  CHECK(gateway.calls_made() == 0);
+}

@@ -188,6 +188,13 @@ TEST_CASE("arguments: renamed to the tool's names, undeclared ones dropped, tena
   CHECK(unknown_schema.arguments == Json{{"anything", 1}});
 }
 
+TEST_CASE("arguments: required names the call leaves unset are reported in schema order") {
+  const Json schema = {{"type", "object"}, {"required", Json::array({"query", "project_id", "region"})}};
+  CHECK(gw::missing_required(Json{{"query", "x"}}, schema) == std::vector<std::string>{"project_id", "region"});
+  CHECK(gw::missing_required(Json{{"query", "x"}, {"project_id", "p"}, {"region", "us"}}, schema).empty());
+  CHECK(gw::missing_required(Json{{"query", "x"}}, Json{{"type", "object"}}).empty());
+}
+
 TEST_CASE("call slots: at most the limit held, and a cancelled wait returns at once") {
   gw::CallSlots slots(2);
   auto first = slots.hold({});
