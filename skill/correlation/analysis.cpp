@@ -118,6 +118,18 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
     owner[&s->event] = s;
     out.addresses.observe(s->event);
   }
+  // Every join is within one host (the source side is another host's list): index once.
+  std::map<std::string, std::vector<const HuntEvent*>> by_host;
+  std::vector<const HuntEvent*> launches;
+  for (const auto* e : all) {
+    by_host[e->host].push_back(e);
+    if (e->is_process_launch()) launches.push_back(e);
+  }
+  const std::vector<const HuntEvent*> nothing;
+  auto on_host = [&](const std::string& host) -> const std::vector<const HuntEvent*>& {
+    auto it = by_host.find(host);
+    return it == by_host.end() ? nothing : it->second;
+  };
   std::vector<std::string> known_good;
   for (const auto& k : settings.known_good_services) known_good.push_back(lower(k));
 
@@ -147,7 +159,7 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
       duplicates.push_back(s);
       continue;
     }
-    anchors.push_back({s, *info, anchor_session(s->event, info->role, all, window)});
+    anchors.push_back({s, *info, anchor_session(s->event, info->role, on_host(s->event.host), window)});
   }
   std::sort(anchors.begin(), anchors.end(), [](const Anchor& a, const Anchor& b) { return a.stored->event.timestamp_ms < b.stored->event.timestamp_ms; });
 
@@ -216,14 +228,15 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
 
   // 3. Per group: technique, session, network, corroboration, source, commands.
   for (auto& g : groups) {
+    const auto& here = on_host(g.host);
     g.technique_id = choose_technique(g.anchor_infos);
-    g.logon = find_logon(all, g.host, g.logon_id, g.first_ms);
+    g.logon = find_logon(here, g.host, g.logon_id, g.first_ms);
     const bool remote_logon = g.logon != nullptr && (!g.logon->logon_type || *g.logon->logon_type == 3 || *g.logon->logon_type == 10);
     if (g.logon != nullptr && !remote_logon) {
       // The anchor runs in a local session (DCOM ShellWindows runs as the interactive user): attribute it by the
       // network logon next to it in time, not by the process's own session (lateral-movement.md fact 5).
       const HuntEvent* network = nullptr;
-      for (const auto* e : all) {
+      for (const auto* e : here) {
         if (e->product_event_type != "4624" || e->host != g.host || !e->logon_type || *e->logon_type != 3) continue;
         if (e->ip_address.empty() || is_loopback_address(e->ip_address) || !within_window(e->timestamp_ms, g.first_ms, window)) continue;
         if (network == nullptr || std::llabs(e->timestamp_ms - g.first_ms) < std::llabs(network->timestamp_ms - g.first_ms)) network = e;
@@ -258,7 +271,7 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
     // high port owned by services.exe).
     if (g.technique_id == "remote_service" || g.technique_id == "scmr_tcp") {
       bool smb = false, tcp = false;
-      for (const auto* e : all) {
+      for (const auto* e : here) {
         if (e->host != g.host || e->timestamp_ms < g.first_ms - window.count() || e->timestamp_ms > g.last_ms + window.count()) continue;
         const bool from_source = g.source_ip.empty() || std::find(e->principal_ips.begin(), e->principal_ips.end(), g.source_ip) != e->principal_ips.end() ||
                                  e->ip_address == g.source_ip;
@@ -275,13 +288,13 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
     }
     const techniques::PortProfile* profile = technique != nullptr ? &technique->port_profile : nullptr;
     if (!g.source_ip.empty()) {
-      g.links = find_network_links(all, g.host, g.source_ip, profile, g.source_port, g.first_ms, g.last_ms, window);
+      g.links = find_network_links(here, g.host, g.source_ip, profile, g.source_port, g.first_ms, g.last_ms, window);
     } else if (profile != nullptr && !profile->ports.empty() && g.technique_id != "tool_transfer") {
       // No address on the logon (WinRM Kerberos "-"): the inbound connection on the technique's ports.
-      auto links = find_inbound_on_profile(all, g.host, *profile, g.first_ms, g.last_ms, window);
+      auto links = find_inbound_on_profile(here, g.host, *profile, g.first_ms, g.last_ms, window);
       if (!links.empty()) {
         g.source_ip = links.front().connection->principal_ips.front();
-        g.links = find_network_links(all, g.host, g.source_ip, profile, std::nullopt, g.first_ms, g.last_ms, window);
+        g.links = find_network_links(here, g.host, g.source_ip, profile, std::nullopt, g.first_ms, g.last_ms, window);
       }
     }
     g.exact_port = !g.links.empty() && g.links.front().exact_port;
@@ -290,7 +303,7 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
     // Corroboration on the target (step 4): share/pipe access from the source, PsExec pipes, System writes.
     std::vector<std::string> pipe_hosts;
     std::set<std::string> said;
-    for (const auto* e : all) {
+    for (const auto* e : here) {
       if (e->host != g.host || e->timestamp_ms < g.first_ms - window.count() || e->timestamp_ms > g.last_ms + window.count()) continue;
       const auto* s = owner[e];
       if (e->product_event_type == "5145" || e->product_event_type == "5140") {
@@ -330,7 +343,7 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
     g.source = out.addresses.resolve(g.source_ip, g.host, g.logon != nullptr ? g.logon->workstation_name : std::string(), pipe_hosts);
     if (g.source.host.empty()) {
       // A client command naming this target just before it, on a host we can see.
-      for (const auto* e : all) {
+      for (const auto* e : launches) {
         if (!e->is_process_launch() || e->host == g.host) continue;
         if (e->timestamp_ms < g.first_ms - 5 * 60000 || e->timestamp_ms > g.last_ms + window.count()) continue;
         if (client_command_target(e->command_line) == g.host) {
@@ -344,7 +357,7 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
     if (!g.source.host.empty() && g.source.host != g.host) {
       const auto& target_ips = out.addresses.addresses_of(g.host);
       std::set<std::string> confirmed;
-      for (const auto* e : all) {
+      for (const auto* e : on_host(g.source.host)) {
         if (e->host != g.source.host) continue;
         if (e->timestamp_ms < g.first_ms - 5 * 60000 || e->timestamp_ms > g.last_ms + window.count()) continue;
         const auto* s = owner[e];
@@ -384,7 +397,7 @@ Analysis analyse(const std::vector<const StoredEvent*>& stored, const Correlatio
 
     // Commands: the payloads the anchors ran and every process they started.
     std::vector<const HuntEvent*> processes;
-    for (const auto* e : all) {
+    for (const auto* e : here) {
       if (e->is_process_launch() && e->host == g.host && e->timestamp_ms >= g.first_ms - window.count() &&
           e->timestamp_ms <= g.last_ms + follow.count()) {
         processes.push_back(e);
