@@ -134,6 +134,17 @@ ValidatedHunt validate_hunt_request(const HuntRequest& request) {
     reject("max_events_per_query", fmt::format("must be 1-{}, got {}", kMaxEventsPerQuery, request.max_events_per_query),
            "pass 1000");
   }
+  const auto& correlation = request.correlation;
+  if (correlation.window.count() < 1 || correlation.window > std::chrono::hours(24)) {
+    reject("window_seconds", fmt::format("must be 1-86400, got {}", correlation.window.count()),
+           "pass 60 to join events within a minute either side");
+  }
+  if (correlation.fan_out_hosts < 2) {
+    reject("fan_out_hosts", fmt::format("must be at least 2, got {}", correlation.fan_out_hosts), "pass 3");
+  }
+  if (correlation.fan_out_window.count() < 1) {
+    reject("fan_out_minutes", fmt::format("must be at least 1, got {}", correlation.fan_out_window.count()), "pass 30");
+  }
   for (std::size_t i = 0; i < request.correlation.admin_hosts.size(); ++i) {
     const auto& host = request.correlation.admin_hosts[i];
     if (host.find_first_not_of(" \t") == std::string::npos || has_control_characters(host)) {

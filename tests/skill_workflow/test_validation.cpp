@@ -79,6 +79,12 @@ TEST_CASE("documenting needs a case and limits must be usable") {
   request.max_events_per_query = 100;
   request.parallelism = 0;
   CHECK(contains(rejection_of(upstream, request), "parallelism: must be at least 1"));
+  request.parallelism = 4;
+  request.correlation.window = std::chrono::seconds(0);
+  CHECK(contains(rejection_of(upstream, request), "window_seconds: must be 1-86400, got 0"));
+  request.correlation.window = std::chrono::seconds(60);
+  request.correlation.fan_out_hosts = 1;
+  CHECK(contains(rejection_of(upstream, request), "fan_out_hosts: must be at least 2, got 1"));
 }
 
 TEST_CASE("ATT&CK ids select every technique that lists them") {
