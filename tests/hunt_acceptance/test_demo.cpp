@@ -153,9 +153,19 @@ TEST_CASE("demo: remote administration from the named admin hosts stays below me
   require_report(outcome);
   const auto admins = admin_hosts();
   CHECK(std::set<std::string>(admins.begin(), admins.end()) == std::set<std::string>{"ADMIN-JUMP01", "DEPLOY01"});
+  // A finding whose source stayed an address counts too: the key's host table gives the admin hosts' IPs.
+  std::set<std::string> admin_ips;
+  for (const auto& host : answer_key().at("hosts")) {
+    if (std::find(admins.begin(), admins.end(), host.at("name").get<std::string>()) != admins.end()) {
+      admin_ips.insert(host.at("ip").get<std::string>());
+    }
+  }
+  CHECK(admin_ips.size() == admins.size());
   std::size_t from_admin_hosts = 0;
   for (const auto& finding : outcome.report["findings"]) {
-    if (std::find(admins.begin(), admins.end(), source_host(finding)) == admins.end()) continue;
+    const bool admin_source = std::find(admins.begin(), admins.end(), source_host(finding)) != admins.end() ||
+                              admin_ips.contains(source_ip(finding));
+    if (!admin_source) continue;
     ++from_admin_hosts;
     const std::string severity = text_of(finding, "severity");
     CHECK_MESSAGE((severity == "info" || severity == "low"), "admin activity rated " << severity << ": "
