@@ -301,7 +301,18 @@ void add_correlate_smb(mcp::Server& server, HuntService& service) {
       request.time_frame = time_frame_from(arguments, service.defaults().hours_back);
       Json result = workflow::correlate_smb(service.gateway(context.stop_token()), request, context.stop_token());
       if (!result.is_object()) result = Json{{"result", std::move(result)}};
-      std::string text = fmt::format("Connections from {} to {}:\n{}", request.source, request.target, result.dump(2));
+      std::string text = result.value("summary", Json()).is_string()
+                             ? result["summary"].get<std::string>()
+                             : fmt::format("Connections from {} to {}", request.source, request.target);
+      for (const auto& connection : result.value("connections", Json::array())) {
+        const Json source = connection.value("source", Json::object());
+        const Json target = connection.value("target", Json::object());
+        text += fmt::format("\n- {} {}:{} -> {}:{} (logged by {})", connection.value("timestamp", "?"),
+                            source.value("ip", Json("?")).dump(), source.value("port", Json("?")).dump(),
+                            target.value("ip", Json("?")).dump(), target.value("port", Json("?")).dump(),
+                            connection.value("reporting_host", Json("?")).dump());
+      }
+      if (result.value("udm", Json()).is_string()) text += "\nUDM: " + result["udm"].get<std::string>();
       return structured_with_text(std::move(result), std::move(text));
     });
   };

@@ -9,6 +9,8 @@
 
 #include "schemas/validator.hpp"
 #include "tests/skill_server/support.hpp"
+#include "udm/fields.hpp"
+#include "udm/query_parser.hpp"
 
 using lh::test::Json;
 
@@ -88,4 +90,39 @@ TEST_CASE("an upstream that cannot be started is an isError result naming it") {
   CHECK(result.joined_text().find("secops-local") != std::string::npos);
   // Tools that need no upstream still work.
   CHECK_FALSE(fixture.client->call_tool("build_hunt_queries", Json::object()).is_error);
+}
+
+namespace {
+// Every condition of a parsed query, depth first.
+void collect_conditions(const lh::udm::QueryNode& node, std::vector<lh::udm::Condition>& out) {
+  if (node.kind == lh::udm::QueryNode::Kind::Condition) out.push_back(node.condition);
+  for (const auto& child : node.children) collect_conditions(child, out);
+}
+}  // namespace
+
+TEST_CASE("entity values given to correlate_smb stay values: the query keeps its shape") {
+  lh::test::TempPath reports("entity-injection.db");
+  lh::test::InProcessServer fixture(reports.path());
+  for (const char* hostile : {R"(10.20.0.18") OR (metadata.event_type = "PROCESS_LAUNCH)",
+                              R"(WKS-017" OR metadata.event_type = "PROCESS_LAUNCH" OR principal.hostname = "x)"}) {
+    CAPTURE(hostile);
+    const auto result = fixture.client->call_tool(
+        "correlate_smb", {{"source", hostile}, {"target", "10.10.0.20"}, {"port_profiles", {"smb", "rpc"}}});
+    if (result.is_error) continue;  // rejected outright: fine too
+    REQUIRE(result.structured_content);
+    const auto& answer = *result.structured_content;
+    if (!answer.contains("udm")) continue;
+    const auto tree = lh::udm::parse_query(answer.at("udm").get<std::string>());
+    std::vector<lh::udm::Condition> conditions;
+    collect_conditions(tree, conditions);
+    for (const auto& condition : conditions) {
+      if (condition.field == lh::udm::fields::event_type) CHECK(condition.text == "NETWORK_CONNECTION");
+    }
+  }
+  // Addresses that were really connected are found on the SMB profile.
+  const auto found = fixture.client->call_tool(
+      "correlate_smb", {{"source", "10.20.0.18"}, {"target", "10.10.0.20"}, {"time", "2024-03-05T10:58:14.690Z"}});
+  INFO(found.joined_text());
+  REQUIRE_FALSE(found.is_error);
+  CHECK_FALSE(found.structured_content->value("connections", Json::array()).empty());
 }
