@@ -115,6 +115,40 @@ std::string HttpServerProcess::log() const {
   return text.str();
 }
 
+namespace {
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+}  // namespace
+
+CommandRun run_lateral_hunt(const std::vector<std::string>& args) {
+  TempPath out("out"), err("err");
+  std::vector<std::string> command = {LH_TEST_LATERAL_HUNT};
+  command.insert(command.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : command) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) throw std::runtime_error(fmt::format("cannot start {}: errno {}", argv[0], spawned));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CommandRun run;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.out = read_file(out.path());
+  run.err = read_file(err.path());
+  return run;
+}
+
 std::unique_ptr<mcp::Client> stdio_client(const std::string& reports_path) {
   auto factory = [reports_path]() -> std::shared_ptr<mcp::Transport> {
     transport::StdioClientOptions options;

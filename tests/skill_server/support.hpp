@@ -63,6 +63,14 @@ class HttpServerProcess {
 std::unique_ptr<mcp::Client> stdio_client(const std::string& reports_path);
 std::unique_ptr<mcp::Client> http_client(const std::string& url);
 
+// Runs the built lateral-hunt with `args` to completion (stdin /dev/null); exit code and output.
+struct CommandRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+CommandRun run_lateral_hunt(const std::vector<std::string>& args);
+
 // (technique, source host or ip, target host or ip, account) of each finding.
 std::set<std::tuple<std::string, std::string, std::string, std::string>> finding_keys(const Json& report);
 

@@ -63,3 +63,46 @@ TEST_CASE("the same hunt over stdio and over HTTP gives the same findings, and r
     client->close();
   }
 }
+
+TEST_CASE("lateral-hunt hunt: the report on stdout and exit 0 when complete, 2 for bad input, 1 without an upstream") {
+  lh::test::TempPath reports("cli.db");
+  const std::vector<std::string> common = {"hunt", "--data", LH_TEST_DEMO_DATA, "--secops-local", LH_TEST_SECOPS_LOCAL,
+                                           "--reports", reports.path(), "--admin-hosts", "ADMIN-JUMP01,DEPLOY01"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = common;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+
+  const auto json_run = lh::test::run_lateral_hunt(with({"--format", "json", "--hypothesis", "CLI test"}));
+  INFO(json_run.err);
+  REQUIRE(json_run.exit_code == 0);
+  const auto report = Json::parse(json_run.out);
+  CHECK(report.at("status") == "complete");
+  CHECK(report.at("hypothesis") == "CLI test");
+  bool chain = false;
+  for (const auto& path : report.at("paths")) {
+    const auto hosts = path.at("hosts").get<std::vector<std::string>>();
+    chain = chain || (hosts.size() >= 2 && hosts[0] == "WKS-017" && hosts[1] == "FILESRV01");
+  }
+  CHECK(chain);
+
+  const auto markdown_run = lh::test::run_lateral_hunt(with({"--techniques", "psexec,wmi"}));
+  CHECK(markdown_run.exit_code == 0);
+  CHECK(markdown_run.out.find("# Lateral-movement hunt") != std::string::npos);
+  CHECK(markdown_run.out.find("```mermaid") != std::string::npos);
+
+  const auto bad_scope = lh::test::run_lateral_hunt(with({"--scope", "principal.hostnme = \"DB01\""}));
+  CHECK(bad_scope.exit_code == 2);
+  CHECK(bad_scope.err.find("target_scope_query: col 1") != std::string::npos);
+  CHECK(bad_scope.out.empty());
+
+  const auto bad_flag = lh::test::run_lateral_hunt(with({"--format", "yaml"}));
+  CHECK(bad_flag.exit_code == 2);
+
+  auto unreachable_args = with({});
+  unreachable_args[4] = "/nonexistent/secops-local";
+  const auto unreachable = lh::test::run_lateral_hunt(unreachable_args);
+  CHECK(unreachable.exit_code == 1);
+  CHECK(unreachable.err.find("upstream 'secops-local'") != std::string::npos);
+}
