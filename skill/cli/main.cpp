@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -179,6 +180,8 @@ struct HuntCommandOptions {
 };
 
 int run_hunt_command(const UpstreamOptions& upstream, const HuntCommandOptions& options) {
+  // One hunt prints its report and summary; upstream chatter only when asked for with LH_LOG_LEVEL.
+  if (std::getenv("LH_LOG_LEVEL") == nullptr) lh::mcp::log::set_level(lh::mcp::log::Level::warn);
   Json arguments = {{"time_frame_hours", options.hours}, {"document", options.document}};
   if (!options.start.empty()) arguments["start_time"] = options.start;
   if (!options.end.empty()) arguments["end_time"] = options.end;
