@@ -1,10 +1,13 @@
 // The joins, local-versus-lateral and fan-out on hand-made events.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "skill/correlation/anchors.hpp"
 #include "skill/correlation/hunt_event.hpp"
 #include "skill/correlation/joins.hpp"
 #include "skill/correlation/movement_graph.hpp"
+#include "skill/correlation/scoring.hpp"
 #include "skill/correlation/source_resolution.hpp"
 #include "skill/techniques/catalogue.hpp"
 
@@ -161,4 +164,35 @@ TEST_CASE("fan-out: one source reaching N hosts within M minutes; paths follow t
   const auto paths = movement_paths_json(chain, 2, std::chrono::seconds(60), std::chrono::hours(12));
   REQUIRE(paths.size() == 1);  // C -> D happened before B -> C: not part of the path
   CHECK(paths[0]["hosts"] == json({"A", "B", "C"}));
+}
+
+TEST_CASE("scoring: admin hosts capped below medium unless a suspicious command, workstation sources up, reasons say why") {
+  using lh::skill::techniques::Severity;
+  ScoreInput admin{.base = Severity::high, .kind = "lateral_movement", .source_class = "admin_host", .max_command_score = 10,
+                   .session_link = true, .network_link = true};
+  auto s = score_finding(admin);
+  CHECK(s.severity == Severity::low);
+  CHECK(std::any_of(s.reasons.begin(), s.reasons.end(), [](const std::string& r) { return r.find("admin host") != std::string::npos; }));
+  admin.max_command_score = 50;
+  CHECK(score_finding(admin).severity >= Severity::high);
+
+  ScoreInput workstation{.base = Severity::medium, .kind = "lateral_movement", .source_class = "unexpected", .source_is_workstation = true};
+  CHECK(score_finding(workstation).severity == Severity::high);
+  ScoreInput local{.base = Severity::high, .kind = "local_execution", .source_class = "local", .max_command_score = 45};
+  CHECK(score_finding(local).severity == Severity::medium);
+  ScoreInput known{.base = Severity::high, .kind = "lateral_movement", .source_class = "known_remote_admin"};
+  CHECK(score_finding(known).severity == Severity::medium);
+
+  ScoreInput weak;
+  weak.kind = "suspected_lateral_movement";
+  CHECK(score_finding(weak).confidence == lh::skill::techniques::Confidence::low);
+  ScoreInput strong;
+  strong.kind = "lateral_movement";
+  strong.session_link = strong.network_link = strong.exact_port = true;
+  CHECK(score_finding(strong).confidence == lh::skill::techniques::Confidence::high);
+
+  CHECK(looks_like_workstation("WKS-017"));
+  CHECK(looks_like_workstation("WORKSTATION5"));
+  CHECK_FALSE(looks_like_workstation("FILESRV01"));
+  CHECK_FALSE(looks_like_workstation("ADMIN-JUMP01"));
 }
