@@ -58,6 +58,11 @@ struct Correlator::Impl {
   std::map<std::string, std::size_t> context_index;
   json context_queries = json::array();
   std::set<std::string> baseline_ids;
+  // What each context search covered (hosts and addresses), so that a truncated one names the findings
+  // whose evidence it may have cut off.
+  std::map<std::string, std::vector<std::string>> request_scope;
+  std::map<std::string, std::size_t> request_max_events;
+  std::vector<std::string> truncated;
   bool complete = true;
 
   void store(const json& raw, const std::string& query_id, const techniques::BuiltQuery* hunt) {
@@ -102,13 +107,22 @@ struct Correlator::Impl {
     return newest_ms - static_cast<std::int64_t>(settings.time_frame.hours_back * 3600000.0);
   }
 
-  std::vector<ContextRequest> plan_round(std::size_t round, const Analysis& analysis, std::vector<std::string>& unbuildable) const {
+  // Whether a search with the id of `request` less its last part (its time) was already issued: the same
+  // source-side question asked again because a group's times moved is not asked twice.
+  bool asked_before(const ContextRequest& request) const {
+    const auto prefix = request.id.substr(0, request.id.rfind('.') + 1);
+    const auto it = context_index.lower_bound(prefix);
+    return it != context_index.end() && it->first.starts_with(prefix);
+  }
+
+  std::vector<ContextRequest> plan_round(std::size_t round, const Analysis& analysis, std::vector<std::string>& unbuildable,
+                                         std::map<std::string, std::vector<std::string>>& scopes) const {
     std::vector<ContextRequest> out;
     const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(settings.window);
     const auto max_events = settings.max_events_per_query;
     // Values from events go into the builders; one a UDM literal cannot carry (a control character in a host
     // name) costs that search, never the hunt.
-    auto add = [&](auto&& build) {
+    auto add = [&](const std::vector<std::string>& scope, auto&& build, bool once_per_prefix = false) {
       ContextRequest request;
       try {
         request = build();
@@ -117,8 +131,31 @@ struct Correlator::Impl {
         return;
       }
       if (context_index.contains(request.id)) return;
+      if (once_per_prefix && asked_before(request)) return;
       if (std::any_of(out.begin(), out.end(), [&](const ContextRequest& r) { return r.id == request.id; })) return;
+      scopes[request.id] = scope;
       out.push_back(std::move(request));
+    };
+    // Source side: the client command naming the target and the source's remote execution before the hunt,
+    // for every lateral finding whose source host is known by now (round 2 for sources round 1's data
+    // resolved, round 3 only for those resolved in round 2).
+    auto add_source_side = [&] {
+      std::set<std::string> sources;
+      for (const auto& g : analysis.groups) {
+        if (g.kind != "lateral_movement" || g.source.host.empty()) continue;
+        if (g.confirmations.empty()) {
+          add({g.source.host, g.host},
+              [&] { return client_command_request(g.source.host, g.host, {g.first_ms, g.last_ms}, window, max_events); }, true);
+        }
+        sources.insert(g.source.host);
+      }
+      if (settings.baseline.count() > 0) {
+        for (const auto& source : sources) {
+          add({source}, [&] {
+            return baseline_request(source, hunt_start_ms(), std::chrono::duration_cast<std::chrono::milliseconds>(settings.baseline), max_events);
+          });
+        }
+      }
     };
     if (round == 0) {
       std::map<std::string, std::vector<std::int64_t>> times;
@@ -133,46 +170,39 @@ struct Correlator::Impl {
       }
       if (clusters.size() * 2 <= settings.max_context_queries) {
         for (const auto& hc : clusters) {
-          add([&] { return join_context_request(hc.host, hc.cluster, window, max_events); });
-          add([&] { return process_context_request(hc.host, hc.cluster, window, settings.session_follow, max_events); });
+          add({hc.host}, [&] { return join_context_request(hc.host, hc.cluster, window, max_events); });
+          add({hc.host}, [&] { return process_context_request(hc.host, hc.cluster, window, settings.session_follow, max_events); });
         }
       } else {
         // Over budget: hosts whose anchors are close in time share a search.
         for (const auto& batch : batch_host_clusters(clusters, 10, std::chrono::minutes(30))) {
-          add([&] { return join_context_request(batch.hosts, batch.cluster, window, max_events); });
-          add([&] { return process_context_request(batch.hosts, batch.cluster, window, settings.session_follow, max_events); });
+          add(batch.hosts, [&] { return join_context_request(batch.hosts, batch.cluster, window, max_events); });
+          add(batch.hosts, [&] { return process_context_request(batch.hosts, batch.cluster, window, settings.session_follow, max_events); });
         }
       }
     } else if (round == 1) {
       for (const auto& g : analysis.groups) {
         if (!g.logon_id.empty() && g.logon == nullptr) {
-          add([&] { return logon_by_id_request(g.host, g.logon_id, g.first_ms, settings.logon_lookback, window, max_events); });
+          add({g.host}, [&] { return logon_by_id_request(g.host, g.logon_id, g.first_ms, settings.logon_lookback, window, max_events); });
         }
         const bool weak = g.source.resolved_by.empty() || g.source.resolved_by == "workstation_name" ||
                           g.source.resolved_by == "pipe_name" || g.source.resolved_by == "client_command";
         if (!g.source_ip.empty() && weak && !is_loopback_address(g.source_ip)) {
-          add([&] { return address_owner_request(g.source_ip, {g.first_ms, g.last_ms}, window, max_events); });
+          add({g.source_ip}, [&] { return address_owner_request(g.source_ip, {g.first_ms, g.last_ms}, window, max_events); });
         }
       }
+      add_source_side();
     } else if (round == 2) {
-      std::set<std::string> sources;
-      for (const auto& g : analysis.groups) {
-        if (g.kind != "lateral_movement" || g.source.host.empty()) continue;
-        if (g.confirmations.empty()) add([&] { return client_command_request(g.source.host, g.host, {g.first_ms, g.last_ms}, window, max_events); });
-        sources.insert(g.source.host);
-      }
-      if (settings.baseline.count() > 0) {
-        for (const auto& source : sources) {
-          add([&] { return baseline_request(source, hunt_start_ms(), std::chrono::duration_cast<std::chrono::milliseconds>(settings.baseline), max_events); });
-        }
-      }
+      add_source_side();
     }
     return out;
   }
 
   void record_request(const ContextRequest& r, const std::string& status) {
     context_index[r.id] = context_queries.size();
-    context_queries.push_back({{"id", r.id}, {"purpose", r.purpose}, {"title", r.title}, {"udm", r.udm}, {"hits", 0}, {"status", status},
+    request_max_events[r.id] = r.max_events;
+    context_queries.push_back({{"id", r.id}, {"purpose", r.purpose}, {"title", r.title}, {"udm", r.udm}, {"hits", 0},
+                               {"more_data_available", false}, {"status", status},
                                {"error", nullptr}, {"start_time", r.time_frame.start_time.value_or("")},
                                {"end_time", r.time_frame.end_time.value_or("")}});
   }
@@ -194,7 +224,9 @@ std::vector<ContextRequest> Correlator::next_requests() {
   while (im.rounds_issued < im.settings.max_rounds && im.rounds_issued < 3) {
     const auto analysis = analyse(im.all(), im.settings);
     std::vector<std::string> unbuildable;
-    auto requests = im.plan_round(im.rounds_issued, analysis, unbuildable);
+    std::map<std::string, std::vector<std::string>> scopes;
+    auto requests = im.plan_round(im.rounds_issued, analysis, unbuildable, scopes);
+    for (auto& [id, scope] : scopes) im.request_scope[id] = std::move(scope);
     for (const auto& error : unbuildable) {
       im.context_index[fmt::format("unbuilt.{}", im.context_queries.size())] = im.context_queries.size();
       im.context_queries.push_back({{"id", fmt::format("unbuilt.{}", im.context_queries.size())}, {"purpose", "correlation"},
@@ -215,13 +247,27 @@ std::vector<ContextRequest> Correlator::next_requests() {
   return {};
 }
 
-void Correlator::add_context(const std::string& request_id, const std::vector<nlohmann::json>& events) {
+void Correlator::add_context(const std::string& request_id, const std::vector<nlohmann::json>& events, bool more_data_available) {
   std::lock_guard lock(impl_->mutex);
   auto& im = *impl_;
   for (const auto& e : events) im.store(e, request_id, nullptr);
+  // A search that filled its cap may have had more to say even when the upstream does not flag it.
+  const auto cap = im.request_max_events.find(request_id);
+  const bool at_cap = cap != im.request_max_events.end() && cap->second > 0 && events.size() >= cap->second;
+  const bool truncated = more_data_available || at_cap;
+  if (truncated && std::find(im.truncated.begin(), im.truncated.end(), request_id) == im.truncated.end()) {
+    im.truncated.push_back(request_id);
+    im.complete = false;
+  }
   if (auto it = im.context_index.find(request_id); it != im.context_index.end()) {
-    im.context_queries[it->second]["hits"] = events.size();
-    im.context_queries[it->second]["status"] = "ok";
+    auto& entry = im.context_queries[it->second];
+    entry["hits"] = events.size();
+    entry["status"] = "ok";
+    entry["more_data_available"] = truncated;
+    if (truncated) {
+      entry["note"] = fmt::format("truncated: the search returned {} events{} and had more; evidence it covers may be incomplete", events.size(),
+                                  cap != im.request_max_events.end() ? fmt::format(" (limit {})", cap->second) : std::string());
+    }
   }
 }
 
@@ -284,8 +330,12 @@ CorrelationResult Correlator::Impl::build_result() const {
   std::vector<Hop> hops;
   for (const auto& d : drafts) {
     const auto& g = *d.group;
-    if (g.kind != "lateral_movement" || g.source.host.empty()) continue;
-    Hop hop{d.id, g.source.host, g.host};
+    if (g.kind != "lateral_movement") continue;
+    // A source known only by its address is still a node (named by the address): the graph shows every hop.
+    const bool unresolved = g.source.host.empty();
+    if (unresolved && (g.source_ip.empty() || is_loopback_address(g.source_ip))) continue;
+    Hop hop{d.id, unresolved ? g.source_ip : g.source.host, g.host};
+    hop.from_unresolved = unresolved;
     if (!g.source_ip.empty()) hop.from_ips.push_back(g.source_ip);
     hop.technique_id = g.technique_id;
     hop.account = g.account;
@@ -296,6 +346,52 @@ CorrelationResult Correlator::Impl::build_result() const {
   const auto fan_outs = detect_fan_out(hops, settings.fan_out_hosts, std::chrono::duration_cast<std::chrono::milliseconds>(settings.fan_out_window));
   std::set<std::string> fanned;
   for (const auto& f : fan_outs) fanned.insert(f.finding_ids.begin(), f.finding_ids.end());
+
+  // Service binaries by the hosts they run on under services.exe (or are installed as a service) in all
+  // the data seen: one that is everywhere is ordinary software, not an attacker's drop.
+  std::map<std::string, std::set<std::string>> service_binary_hosts;
+  auto service_binary = [](const HuntEvent& e) -> std::string {
+    if (e.is_process_launch() && file_name_lower(e.parent_image) == "services.exe" && !is_windows_binary(e.image)) return file_name_lower(e.image);
+    if (e.event_type == "SERVICE_CREATION" && !e.service_image.empty() && !is_windows_binary(e.service_image)) {
+      auto path = e.service_image;
+      if (const auto space = lower(path).find(".exe "); space != std::string::npos) path.resize(space + 4);  // drop arguments
+      const auto name = file_name_lower(path);
+      return name.ends_with(".exe") ? name : std::string();
+    }
+    return {};
+  };
+  if (settings.prevalent_service_hosts > 0) {
+    for (const auto& e : events) {
+      if (const auto name = service_binary(e->event); !name.empty() && !e->event.host.empty()) service_binary_hosts[name].insert(e->event.host);
+    }
+  }
+  // The binary every anchor of a group runs as, when all of them are services.exe children / service installs
+  // of one prevalent binary; "" otherwise.
+  auto prevalent_binary = [&](const SessionGroup& g) -> std::string {
+    std::string common;
+    for (const auto* a : g.anchors) {
+      const auto name = service_binary(a->event);
+      if (name.empty() || (!common.empty() && name != common)) return {};
+      common = name;
+    }
+    const auto it = service_binary_hosts.find(common);
+    return it != service_binary_hosts.end() && it->second.size() >= settings.prevalent_service_hosts ? common : std::string();
+  };
+  // Which truncated searches covered a group's hosts or addresses.
+  auto truncated_for = [&](const SessionGroup& g) {
+    std::vector<std::string> ids;
+    for (const auto& id : truncated) {
+      const auto scope = request_scope.find(id);
+      if (scope == request_scope.end()) continue;
+      for (const auto& value : scope->second) {
+        if (!value.empty() && (value == g.host || value == g.source.host || value == g.source_ip)) {
+          ids.push_back(id);
+          break;
+        }
+      }
+    }
+    return ids;
+  };
 
   std::map<std::string, int> severity_of;
   json entity_hosts = json::array(), entity_users = json::array(), entity_ips = json::array(), entity_hashes = json::array(),
@@ -327,7 +423,16 @@ CorrelationResult Correlator::Impl::build_result() const {
     in.fan_out = fanned.contains(d.id);
     in.rdp_to_admin_host = g.technique_id == "rdp" && is_admin(settings.admin_hosts, g.host);
     in.rdp = g.technique_id == "rdp";
-    const auto score = score_finding(in);
+    auto score = score_finding(in);
+    // Prevalence: a service binary on many hosts with nothing else against it is ordinary.
+    if (const auto binary = prevalent_binary(g); !binary.empty() && g.links.empty() && g.confirmations.empty() &&
+                                                 d.max_score < settings.suspicious_command_score && !in.fan_out &&
+                                                 (g.source.host.empty() || g.kind == "local_execution")) {
+      score.severity = std::min(score.severity, Severity::low);
+      score.reasons.push_back(fmt::format("ordinary service: {} runs under services.exe on {} hosts in the hunt data (at least {}) and "
+                                          "nothing else points to lateral movement; capped at low",
+                                          binary, service_binary_hosts[binary].size(), settings.prevalent_service_hosts));
+    }
     severity_of[d.id] = static_cast<int>(score.severity);
 
     json reasons = json::array();
@@ -372,6 +477,9 @@ CorrelationResult Correlator::Impl::build_result() const {
       }
     }
     for (const auto& r : score.reasons) reasons.push_back(r);
+    if (const auto cut = truncated_for(g); !cut.empty()) {
+      reasons.push_back(fmt::format("evidence may be incomplete: context search {} returned more events than its limit", fmt::join(cut, ", ")));
+    }
 
     json evidence = json::array();
     std::vector<const EvidenceRef*> ordered;
@@ -466,6 +574,7 @@ CorrelationResult Correlator::Impl::build_result() const {
     q.erase("start_time");
     q.erase("end_time");
   }
+  result.truncated_searches = truncated;
   result.complete = complete;
   for (const auto& q : context_queries) {
     if (q["status"] == "pending") result.complete = false;
@@ -476,7 +585,7 @@ CorrelationResult Correlator::Impl::build_result() const {
 nlohmann::json CorrelationResult::to_json() const {
   return {{"findings", findings}, {"movement_graph", movement_graph}, {"paths", paths}, {"fan_out", fan_out},
           {"timeline", timeline}, {"entities", entities}, {"affected_processes", affected_processes},
-          {"context_queries", context_queries}, {"complete", complete}};
+          {"context_queries", context_queries}, {"truncated_searches", truncated_searches}, {"complete", complete}};
 }
 
 }  // namespace lh::skill::correlation

@@ -10,9 +10,10 @@
 //
 // Round 1 fetches target-side context around every execution anchor (network logons, inbound
 // connections on the technique's ports, share/pipe access, service installs and task creations in the
-// anchor's logon session); round 2 confirms on the source hosts (client commands naming the target,
-// outbound connections, explicit-credential logons), resolves remaining source addresses to host names,
-// and looks for the sources' remote-execution history before the hunt window (baseline). Every value
+// anchor's logon session); round 2 resolves remaining source addresses to host names, finds sessions that
+// opened earlier, and -- for sources already resolved by round 1's data -- confirms on the source hosts
+// (client commands naming the target) and looks for the sources' remote-execution history before the hunt
+// window (baseline); round 3 does the last two only for sources resolved in round 2. Every value
 // spliced into a query goes through skill/techniques' safe builders.
 //
 // The model (see ../shared/reference/lateral-movement.md): per target host, execution anchor -> session
@@ -43,6 +44,11 @@ struct CorrelationSettings {
   std::vector<std::string> admin_hosts;
   // Service / child image file names that are ordinary under services.exe (allow list, any case).
   std::vector<std::string> known_good_services;
+  // Prevalence: a services.exe child / service binary outside the Windows folders that runs on at least
+  // this many distinct hosts in the hunt data is ordinary software; its findings without any other
+  // indicator (no network link, no source-side confirmation, no suspicious command) are capped at low.
+  // 0 turns this off.
+  std::size_t prevalent_service_hosts = 5;
   // Fan-out: one source reaching at least this many distinct targets within this many minutes.
   std::size_t fan_out_hosts = 3;
   std::chrono::minutes fan_out_window{30};
@@ -75,8 +81,12 @@ struct ContextRequest {
 // {"findings": [...], "movement_graph": {...}, "paths": [...], "fan_out": [...], "timeline": [...],
 //  "entities": {"hosts": [...], "users": [...], "ips": [...], "hashes": [...], "domains": [...]},
 //  "affected_processes": [{"host", "image", "command_line", "timestamp", "finding_id"}],
-//  "context_queries": [{"id", "purpose", "title", "udm", "hits", "status", "error"}]}
+//  "context_queries": [{"id", "purpose", "title", "udm", "hits", "more_data_available", "note", "status", "error"}],
+//  "truncated_searches": ["<context query id>", ...], "complete": bool}
 // "entities" are the suspicious ones (from findings of medium severity or above) to enrich.
+// A context search that returned more than it was allowed to (the upstream's more_data_available, or as
+// many events as its max_events) is never silent: it is listed in truncated_searches, its entry says so,
+// the findings on the hosts/addresses it covered get a reason line, and complete is false.
 struct CorrelationResult {
   nlohmann::json findings = nlohmann::json::array();
   nlohmann::json movement_graph = {{"nodes", nlohmann::json::array()}, {"edges", nlohmann::json::array()}};
@@ -86,7 +96,8 @@ struct CorrelationResult {
   nlohmann::json entities = nlohmann::json::object();
   nlohmann::json affected_processes = nlohmann::json::array();
   nlohmann::json context_queries = nlohmann::json::array();
-  bool complete = true;  // false when a context search failed or was skipped
+  std::vector<std::string> truncated_searches;  // ids of context searches whose results were cut off
+  bool complete = true;  // false when a context search failed, was skipped or was truncated
 
   nlohmann::json to_json() const;
 };
@@ -104,7 +115,8 @@ class Correlator {
 
   // The next round of searches; empty when the analysis needs nothing more.
   std::vector<ContextRequest> next_requests();
-  void add_context(const std::string& request_id, const std::vector<nlohmann::json>& events);
+  // more_data_available: the upstream said the search had more events than it returned.
+  void add_context(const std::string& request_id, const std::vector<nlohmann::json>& events, bool more_data_available = false);
   void context_failed(const std::string& request_id, const std::string& error);
 
   CorrelationResult finish() const;

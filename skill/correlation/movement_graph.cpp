@@ -28,7 +28,9 @@ nlohmann::json movement_graph_json(const std::vector<Hop>& hops, const std::vect
   };
   std::map<std::pair<std::string, std::string>, Edge> edges;
   std::vector<std::pair<std::string, std::string>> order;
+  std::set<std::string> unresolved;
   for (const auto& hop : hops) {
+    if (hop.from_unresolved) unresolved.insert(hop.from);
     for (const auto& ip : hop.from_ips) nodes[hop.from].insert(ip);
     for (const auto& ip : hop.to_ips) nodes[hop.to].insert(ip);
     nodes[hop.from];
@@ -50,7 +52,9 @@ nlohmann::json movement_graph_json(const std::vector<Hop>& hops, const std::vect
   std::set<std::string> admins;
   for (const auto& a : admin_hosts) admins.insert(short_host_name(a));
   for (const auto& [host, ips] : nodes) {
-    out["nodes"].push_back({{"host", host}, {"ips", std::vector<std::string>(ips.begin(), ips.end())}, {"admin_host", admins.contains(host)}});
+    nlohmann::json node{{"host", host}, {"ips", std::vector<std::string>(ips.begin(), ips.end())}, {"admin_host", admins.contains(host)}};
+    if (unresolved.contains(host)) node["unresolved"] = true;
+    out["nodes"].push_back(std::move(node));
   }
   std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) { return edges[a].first < edges[b].first; });
   for (const auto& key : order) {

@@ -20,8 +20,10 @@ struct Hop {
   std::string account;
   std::int64_t first_ms = 0, last_ms = 0;
   int severity = 0;  // techniques::Severity as int
+  bool from_unresolved = false;  // `from` is the source address: no host could be found for it
 };
 
+// Nodes: {"host", "ips", "admin_host"} plus "unresolved": true for a source known only by its address.
 nlohmann::json movement_graph_json(const std::vector<Hop>& hops, const std::vector<std::string>& admin_hosts);
 
 // Chains of at least two hops: each next hop leaves the previous hop's target no earlier than `skew` before

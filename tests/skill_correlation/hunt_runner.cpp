@@ -10,8 +10,12 @@
 namespace lh::test {
 namespace {
 
-std::vector<nlohmann::json> search(mcp::Client& client, const std::string& udm, const skill::techniques::TimeFrame& frame,
-                                   std::size_t max_events) {
+struct SearchResult {
+  std::vector<nlohmann::json> events;
+  bool more_data_available = false;
+};
+
+SearchResult search(mcp::Client& client, const std::string& udm, const skill::techniques::TimeFrame& frame, std::size_t max_events) {
   nlohmann::json args{{"query", udm}, {"max_events", max_events}};
   if (frame.start_time) {
     args["start_time"] = *frame.start_time;
@@ -25,9 +29,10 @@ std::vector<nlohmann::json> search(mcp::Client& client, const std::string& udm, 
   if (result.structured_content && result.structured_content->is_object()) payload = *result.structured_content;
   else payload = nlohmann::json::parse(result.joined_text());
   if (payload.contains("error")) throw std::runtime_error("search_udm error: " + payload["error"].dump() + "\nquery: " + udm);
-  std::vector<nlohmann::json> events;
-  for (const auto& e : payload.value("events", nlohmann::json::array())) events.push_back(e);
-  return events;
+  SearchResult out;
+  for (const auto& e : payload.value("events", nlohmann::json::array())) out.events.push_back(e);
+  out.more_data_available = payload.value("more_data_available", false);
+  return out;
 }
 
 }  // namespace
@@ -50,12 +55,13 @@ HuntRun run_hunt(const std::vector<std::string>& data, skill::correlation::Corre
   settings.time_frame = frame;
   skill::correlation::Correlator correlator(settings);
   for (const auto& query : skill::techniques::build_queries({}, "", frame)) {
-    correlator.add_hits(query, search(client, query.udm, query.time_frame, settings.max_events_per_query));
+    correlator.add_hits(query, search(client, query.udm, query.time_frame, settings.max_events_per_query).events);
     ++run.hunt_queries;
   }
   for (auto round = correlator.next_requests(); !round.empty(); round = correlator.next_requests()) {
     for (const auto& request : round) {
-      correlator.add_context(request.id, search(client, request.udm, request.time_frame, request.max_events));
+      auto found = search(client, request.udm, request.time_frame, request.max_events);
+      correlator.add_context(request.id, found.events, found.more_data_available);
       ++run.context_queries;
     }
   }

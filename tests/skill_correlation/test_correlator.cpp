@@ -2,6 +2,8 @@
 // target-only (suspected) and source-only activity, the rounds of context requests.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "report_check.hpp"
 #include "skill/correlation/correlator.hpp"
 #include "skill/correlation/hunt_event.hpp"
@@ -198,4 +200,183 @@ TEST_CASE("correlator: a value no query can carry costs its search, never the hu
   bool explained = false;
   for (const auto& q : result.context_queries) explained |= q["status"] == "skipped" && q["error"].get<std::string>().find("udm.quote") != std::string::npos;
   CHECK(explained);
+}
+
+namespace {
+
+// The request of a round whose id starts with `prefix`, or nullptr.
+const ContextRequest* request_named(const std::vector<ContextRequest>& round, const std::string& prefix) {
+  for (const auto& r : round) {
+    if (r.id.starts_with(prefix)) return &r;
+  }
+  return nullptr;
+}
+
+bool has_reason(const json& finding, const std::string& text) {
+  for (const auto& r : finding["reasons"]) {
+    if (r.get<std::string>().find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("correlator: a context search with more data than it returned is reported, never silently cut") {
+  CorrelationSettings settings;
+  settings.max_events_per_query = 3;
+  Correlator c(settings);
+  c.add_hits(query("psexec", "psexec_service_install"),
+             {service_install("SRV1", T0, "4697", "0xabc"), service_install("SRV3", T0 + 4 * 3600000, "7045", "")});
+  auto round1 = c.next_requests();
+  const auto* srv1_joins = request_named(round1, "ctx.joins.SRV1");
+  const auto* srv3_processes = request_named(round1, "ctx.processes.SRV3");
+  REQUIRE(srv1_joins != nullptr);
+  REQUIRE(srv3_processes != nullptr);
+  CHECK(srv1_joins->max_events == 3);
+  const auto srv1_id = srv1_joins->id, srv3_id = srv3_processes->id;
+  for (const auto& r : round1) {
+    if (r.id == srv1_id) {
+      // The upstream flags more data.
+      c.add_context(r.id, {network_logon("SRV1", T0 - 100, "10.0.0.5", 50000, "0xabc")}, true);
+    } else if (r.id == srv3_id) {
+      // Not flagged, but as many events as the cap: the rest may be missing too.
+      c.add_context(r.id, {psexesvc("SRV3", T0 + 4 * 3600000 + 10, "1"), psexesvc("SRV3", T0 + 4 * 3600000 + 20, "1"),
+                           psexesvc("SRV3", T0 + 4 * 3600000 + 30, "1")});
+    } else {
+      c.add_context(r.id, {});
+    }
+  }
+  while (true) {
+    const auto round = c.next_requests();
+    if (round.empty()) break;
+    for (const auto& r : round) c.add_context(r.id, {});
+  }
+  const auto result = c.finish();
+  const auto report = result.to_json();
+  CHECK_FALSE(result.complete);
+  CHECK(report["complete"] == false);
+  REQUIRE(result.truncated_searches.size() == 2);
+  CHECK(result.truncated_searches[0] == srv1_id);
+  CHECK(result.truncated_searches[1] == srv3_id);
+  CHECK(report["truncated_searches"] == json(result.truncated_searches));
+  std::size_t flagged = 0;
+  for (const auto& q : result.context_queries) {
+    const bool cut = q["id"] == srv1_id || q["id"] == srv3_id;
+    CHECK(q["more_data_available"] == cut);
+    if (cut) {
+      ++flagged;
+      CHECK(q["status"] == "ok");
+      CHECK(q["note"].get<std::string>().find("truncated") != std::string::npos);
+    }
+  }
+  CHECK(flagged == 2);
+  const auto* srv1 = by_target(report["findings"], "SRV1");
+  const auto* srv3 = by_target(report["findings"], "SRV3");
+  REQUIRE(srv1 != nullptr);
+  REQUIRE(srv3 != nullptr);
+  CHECK(has_reason(*srv1, "evidence may be incomplete: context search " + srv1_id));
+  CHECK_FALSE(has_reason(*srv1, srv3_id));
+  CHECK(has_reason(*srv3, "evidence may be incomplete: context search " + srv3_id));
+}
+
+TEST_CASE("correlator: a search under its cap and not flagged leaves the result complete") {
+  CorrelationSettings settings;
+  settings.max_events_per_query = 3;
+  Correlator c(settings);
+  c.add_hits(query("psexec", "psexec_service_install"), {service_install("SRV1", T0, "4697", "0xabc")});
+  for (auto round = c.next_requests(); !round.empty(); round = c.next_requests()) {
+    for (const auto& r : round) c.add_context(r.id, {psexesvc("SRV1", T0 + 10, "1"), psexesvc("SRV1", T0 + 20, "1")}, false);
+  }
+  const auto result = c.finish();
+  CHECK(result.complete);
+  CHECK(result.truncated_searches.empty());
+  for (const auto& f : result.findings) CHECK_FALSE(has_reason(f, "evidence may be incomplete"));
+}
+
+TEST_CASE("correlator: a lateral hop from an address no host owns is a graph node named by the address") {
+  Correlator c({});
+  c.add_hits(query("psexec", "psexec_service_install"), {service_install("SRV1", T0, "4697", "0xabc")});
+  for (auto round = c.next_requests(); !round.empty(); round = c.next_requests()) {
+    for (const auto& r : round) {
+      std::vector<json> events;
+      if (r.id.starts_with("ctx.joins.SRV1")) events = {network_logon("SRV1", T0 - 100, "10.9.9.50", 50000, "0xabc")};
+      c.add_context(r.id, events);
+    }
+  }
+  const auto report = c.finish().to_json();
+  CHECK(lh::test::report_part_errors(report).empty());
+  const auto* srv1 = by_target(report["findings"], "SRV1");
+  REQUIRE(srv1 != nullptr);
+  REQUIRE((*srv1)["kind"] == "lateral_movement");
+  CHECK((*srv1)["source"]["host"].is_null());
+  const auto& graph = report["movement_graph"];
+  REQUIRE(graph["edges"].size() == 1);
+  CHECK(graph["edges"][0]["from"] == "10.9.9.50");
+  CHECK(graph["edges"][0]["to"] == "SRV1");
+  CHECK(graph["edges"][0]["finding_ids"] == json::array({(*srv1)["id"]}));
+  bool unresolved_node = false, target_node = false;
+  for (const auto& n : graph["nodes"]) {
+    if (n["host"] == "10.9.9.50") unresolved_node = n.value("unresolved", false) && n["ips"] == json::array({"10.9.9.50"});
+    if (n["host"] == "SRV1") target_node = !n.contains("unresolved");
+  }
+  CHECK(unresolved_node);
+  CHECK(target_node);
+}
+
+TEST_CASE("correlator: sources resolved by round 1's data get their source-side and baseline searches in round 2") {
+  Correlator c({});
+  c.add_hits(query("psexec", "psexec_service_install"), {service_install("SRV1", T0 + 300, "4697", "0xabc")});
+  auto round1 = c.next_requests();
+  REQUIRE_FALSE(round1.empty());
+  CHECK(request_named(round1, "baseline.") == nullptr);
+  for (const auto& r : round1) {
+    std::vector<json> events;
+    // WKS-9 logs the connection from its own address: the source is known after round 1.
+    if (r.id.starts_with("ctx.joins.SRV1")) {
+      events = {network_logon("SRV1", T0 + 250, "10.0.0.5", 50000, "0xabc"), connection("SRV1", T0 + 240, "10.0.0.5", 50000, "10.0.0.1", 445, true),
+                connection("WKS-9", T0 + 239, "10.0.0.5", 50000, "10.0.0.1", 445, false)};
+    }
+    c.add_context(r.id, events);
+  }
+  const auto round2 = c.next_requests();
+  CHECK(request_named(round2, "baseline.WKS-9") != nullptr);
+  const bool client_in_round2 = request_named(round2, "ctx.client.WKS-9.SRV1") != nullptr;
+  for (const auto& r : round2) c.add_context(r.id, {});
+  // Nothing is left for a third round: the source-side searches are never asked twice.
+  const auto round3 = c.next_requests();
+  CHECK(request_named(round3, "baseline.") == nullptr);
+  CHECK(request_named(round3, "ctx.client.") == nullptr);
+  const auto report = c.finish().to_json();
+  const auto* srv1 = by_target(report["findings"], "SRV1");
+  REQUIRE(srv1 != nullptr);
+  CHECK((*srv1)["source"]["host"] == "WKS-9");
+  // The client command is looked for in round 2 unless the source side is already confirmed (its outbound connection).
+  CHECK((client_in_round2 || has_reason(*srv1, "source side: ")));
+}
+
+TEST_CASE("correlator: a service binary on many hosts with nothing else against it is ordinary") {
+  auto run = [](std::size_t hosts) {
+    CorrelationSettings settings;
+    settings.prevalent_service_hosts = 5;
+    Correlator c(settings);
+    std::vector<json> hits;
+    for (std::size_t i = 0; i < hosts; ++i) hits.push_back(psexesvc(fmt::format("SRV{}", i + 1), T0 + static_cast<std::int64_t>(i) * 7200000, "1"));
+    c.add_hits(query("psexec", "psexec_service_binary"), hits);
+    for (auto round = c.next_requests(); !round.empty(); round = c.next_requests()) {
+      for (const auto& r : round) c.add_context(r.id, {});
+    }
+    return c.finish().to_json();
+  };
+  const auto everywhere = run(5);
+  REQUIRE(everywhere["findings"].size() == 5);
+  for (const auto& f : everywhere["findings"]) {
+    CHECK(f["severity"] == "low");
+    CHECK(has_reason(f, "ordinary service: psexesvc.exe runs under services.exe on 5 hosts"));
+  }
+  const auto rare = run(4);
+  REQUIRE(rare["findings"].size() == 4);
+  for (const auto& f : rare["findings"]) {
+    CHECK(f["severity"] != "low");
+    CHECK_FALSE(has_reason(f, "ordinary service"));
+  }
 }

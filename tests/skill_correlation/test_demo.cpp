@@ -228,3 +228,27 @@ TEST_CASE("demo: every finding of medium severity or above is a woven-in hop or 
     CHECK(expected_logons.contains(text(f["logon_id"])));
   }
 }
+
+TEST_CASE("demo: every lateral finding is an edge of the movement graph, unresolved sources named by their address") {
+  const auto& run = demo();
+  const auto& graph = run.report["movement_graph"];
+  std::set<std::string> on_edges;
+  for (const auto& edge : graph["edges"]) {
+    for (const auto& id : edge["finding_ids"]) on_edges.insert(id.get<std::string>());
+  }
+  std::set<std::string> unresolved_sources;
+  for (const auto& f : run.report["findings"]) {
+    if (f["kind"] != "lateral_movement") continue;
+    CAPTURE(f["id"].get<std::string>());
+    CHECK(on_edges.contains(f["id"].get<std::string>()));
+    if (f["source"]["host"].is_null()) unresolved_sources.insert(text(f["source"]["ip"]));
+  }
+  // The demo's RDP logon from 10.10.1.50 has no host in the data.
+  CHECK(unresolved_sources.contains("10.10.1.50"));
+  for (const auto& ip : unresolved_sources) {
+    CAPTURE(ip);
+    bool node = false;
+    for (const auto& n : graph["nodes"]) node |= n["host"] == ip && n.value("unresolved", false);
+    CHECK(node);
+  }
+}
