@@ -57,9 +57,10 @@ GatewayConfig Gateway::local_config(const std::string& secops_local, const std::
   ServerConfig server;
   server.name = std::string(kServerName);
   server.launch = std::move(stdio);
-  // The embedded SIEM answers from memory on its own worker pool (up to 64 threads): a hunt's parallel
-  // queries need not queue here as well.
-  server.limits.concurrency = 64;
+  // The embedded SIEM answers from memory on its own worker pool: a hunt's parallel queries need not
+  // queue here as well. 96 fits the first wave whole: the 54 hunt queries beside the 12 research
+  // questions (and the case listing), which at 64 left the last queries waiting one extra round trip.
+  server.limits.concurrency = 96;
 
   GatewayConfig config;
   config.servers.emplace(server.name, server);

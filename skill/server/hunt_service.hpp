@@ -23,7 +23,7 @@ struct HuntDefaults {
   std::size_t max_events_per_query = 1000;
   std::size_t fan_out_hosts = 3;
   std::chrono::minutes fan_out_window{30};
-  std::size_t parallelism = 8;
+  std::size_t parallelism = 64;  // as HuntRequest: the gateway's per-server limit throttles
 };
 
 class HuntService {

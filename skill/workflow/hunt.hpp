@@ -48,8 +48,10 @@ struct HuntRequest {
   bool related_cases = true;
   std::size_t max_events_per_query = 1000;
   // Searches in flight (hunt queries, each correlation round); threat-intel questions and entity
-  // look-ups, single cheap calls, run at least 16 at once. The gateway also limits calls per server.
-  std::size_t parallelism = 8;
+  // look-ups, single cheap calls, run at least 16 at once. 64 lets the 54 hunt queries go out as one
+  // wave; the real throttle is the gateway's per-server limit (a remote upstream's configured
+  // concurrency), so a wide hunt never floods a server that asked for fewer calls at once.
+  std::size_t parallelism = 64;
   correlation::CorrelationSettings correlation;  // window, admin hosts, fan-out, ...
 };
 
