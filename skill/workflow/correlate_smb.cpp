@@ -2,6 +2,7 @@
 // by default or on the technique port profiles (rpc, winrm, rdp, ...) of the catalogue, so that
 // movement over WMI, DCOM or WinRM is not missed the way a port-445-only search misses it.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -19,6 +20,43 @@ namespace lh::skill::workflow {
 namespace {
 
 constexpr std::size_t kMaxConnections = 1000;
+// Connections a host logged, read to learn its own addresses; a few hundred show every address it used.
+constexpr std::size_t kMaxResolutionEvents = 500;
+constexpr std::size_t kMaxAddressesPerHost = 8;
+
+// A plain address, or a host name as Windows and DNS write them. Anything else (quotes, spaces,
+// parentheses, UDM operators) is refused rather than cut to a prefix or searched as text.
+bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+bool is_plain_ip(const std::string& value) {
+  const bool address_characters = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+  });
+  return address_characters && udm::parse_ip(value).has_value();
+}
+
+// Labels of letters, digits, '-' and '_' separated by single dots (one trailing dot allowed).
+bool is_host_name(const std::string& value) {
+  if (value.empty() || value.size() > 255 || !is_alnum(value.front())) return false;
+  char previous = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '.') {
+      if (previous == '.') return false;
+    } else if (!is_alnum(c) && c != '-' && c != '_') {
+      return false;
+    }
+    previous = c;
+  }
+  return true;
+}
+
+void check_endpoint(const char* argument, const std::string& value) {
+  if (is_plain_ip(value) || is_host_name(value)) return;
+  detail::reject(argument, fmt::format("\"{}\" is not a plain IP address or host name", value),
+                 "pass an IPv4 or IPv6 address such as 10.20.0.18, or a host name of letters, digits, '-', '_' and "
+                 "'.' such as WKS-017 or wks-017.acme.local, with no quotes, spaces or operators");
+}
 
 const techniques::PortProfile* find_profile(const std::string& name) {
   for (const auto& technique : techniques::catalogue().techniques) {
@@ -86,6 +124,71 @@ nlohmann::json connection_json(const nlohmann::json& event) {
           {"event", text_or_null(string_at(event, {"name"}))}};
 }
 
+// How a host name became addresses: the host's own connections in the data (principal.ip of those it
+// initiated, target.ip of those it accepted), most used first.
+struct Endpoint {
+  std::string value;
+  bool is_address = false;
+  std::vector<std::string> addresses;  // the value itself for an address
+  nlohmann::json resolution;
+};
+
+bool is_loopback_or_unspecified(const std::string& ip) {
+  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip == "0.0.0.0" || ip == "::" || ip == "-";
+}
+
+Endpoint resolve_endpoint(gateway::Gateway& gateway, detail::CallCounter& counter, const std::string& value,
+                          const techniques::TimeFrame& frame, const std::stop_token& cancel) {
+  Endpoint endpoint{value, is_plain_ip(value), {}, nlohmann::json::object()};
+  if (endpoint.is_address) {
+    endpoint.addresses = {value};
+    endpoint.resolution = {{"value", value}, {"kind", "ip"}, {"addresses", {value}}, {"how", "an IP address, used as given"}};
+    return endpoint;
+  }
+  const std::string query =
+      fmt::format("metadata.event_type = \"NETWORK_CONNECTION\" AND {}", techniques::host_condition(value));
+  const auto outcome = detail::search_udm(gateway, counter, query, frame, kMaxResolutionEvents, cancel);
+  std::map<std::string, std::size_t> uses;
+  for (const auto& event : outcome.events) {
+    const auto& udm = event.contains("udm") ? event["udm"] : event;
+    const std::string direction = string_at(udm, {"network", "direction"});
+    const std::string own = direction == "INBOUND" ? string_at(udm, {"target", "ip"}) : string_at(udm, {"principal", "ip"});
+    if (!own.empty() && !is_loopback_or_unspecified(own) && udm::parse_ip(own)) ++uses[own];
+  }
+  std::vector<std::pair<std::string, std::size_t>> ranked(uses.begin(), uses.end());
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [ip, count] : ranked) {
+    if (endpoint.addresses.size() == kMaxAddressesPerHost) break;
+    endpoint.addresses.push_back(ip);
+  }
+  std::string how;
+  if (outcome.status != "ok") {
+    how = fmt::format("not resolved: the search for {}'s own connections {}: {}; matched by host name instead", value,
+                      outcome.status, outcome.error.value_or(outcome.status));
+  } else if (endpoint.addresses.empty()) {
+    how = fmt::format("not resolved: {} logged no connection with an address of its own in the time frame; matched "
+                      "by host name instead",
+                      value);
+  } else {
+    how = fmt::format("resolved from {} connection{} that {} logged itself (principal.ip of outbound, target.ip of "
+                      "inbound): {}",
+                      outcome.events.size(), outcome.events.size() == 1 ? "" : "s", value,
+                      fmt::join(endpoint.addresses, ", "));
+  }
+  endpoint.resolution = {{"value", value},
+                         {"kind", "host"},
+                         {"addresses", endpoint.addresses},
+                         {"how", how},
+                         {"resolution_query", query}};
+  return endpoint;
+}
+
+std::string any_address(const char* field, const std::vector<std::string>& addresses) {
+  std::vector<std::string> conditions;
+  for (const auto& ip : addresses) conditions.push_back(udm::field_equals(field, ip));
+  return conditions.size() == 1 ? conditions[0] : fmt::format("({})", fmt::join(conditions, " OR "));
+}
+
 }  // namespace
 
 nlohmann::json correlate_smb(gateway::Gateway& gateway, const SmbCorrelationRequest& request, std::stop_token cancel) {
@@ -93,6 +196,8 @@ nlohmann::json correlate_smb(gateway::Gateway& gateway, const SmbCorrelationRequ
   auto blank = [](const std::string& text) { return text.find_first_not_of(" \t\r\n") == std::string::npos; };
   if (blank(request.source)) reject("source", "is empty", "pass the source host name or IP address");
   if (blank(request.target)) reject("target", "is empty", "pass the target host name or IP address");
+  check_endpoint("source", request.source);
+  check_endpoint("target", request.target);
   if (request.window.count() <= 0 || request.window > std::chrono::hours(24 * 7)) {
     reject("window_seconds", fmt::format("must be 1 to {} seconds, got {}", 7 * 24 * 3600, request.window.count()),
            "pass 300 for five minutes either side of the time");
@@ -130,19 +235,29 @@ nlohmann::json correlate_smb(gateway::Gateway& gateway, const SmbCorrelationRequ
     detail::validate_time_frame(frame);
   }
 
+  detail::CallCounter counter;
+  // Names become the addresses the host used across the whole time frame (not just the window around
+  // `time`: a host keeps its address longer than one connection), so the search is the exact IP one.
+  techniques::TimeFrame resolution_frame = request.time_frame;
+  Endpoint source = resolve_endpoint(gateway, counter, request.source, resolution_frame, cancel);
+  Endpoint target = resolve_endpoint(gateway, counter, request.target, resolution_frame, cancel);
+
   std::string udm_query;
-  const bool both_addresses = udm::parse_ip(request.source) && udm::parse_ip(request.target);
   try {
-    udm_query = both_addresses
-                    ? techniques::network_to_host(request.target, request.source, ports)
-                    : fmt::format("metadata.event_type = \"NETWORK_CONNECTION\" AND {} AND {} AND {}",
-                                  endpoint_condition(request.target, false), endpoint_condition(request.source, true),
-                                  port_conditions(ports));
+    if (source.addresses.size() == 1 && target.addresses.size() == 1) {
+      udm_query = techniques::network_to_host(target.addresses[0], source.addresses[0], ports);
+    } else {
+      const std::string target_condition =
+          target.addresses.empty() ? endpoint_condition(request.target, false) : any_address("target.ip", target.addresses);
+      const std::string source_condition =
+          source.addresses.empty() ? endpoint_condition(request.source, true) : any_address("principal.ip", source.addresses);
+      udm_query = fmt::format("metadata.event_type = \"NETWORK_CONNECTION\" AND {} AND {} AND {}", target_condition,
+                              source_condition, port_conditions(ports));
+    }
   } catch (const std::invalid_argument& error) {
     reject("source/target", error.what(), "pass host names or IP addresses without control characters");
   }
 
-  detail::CallCounter counter;
   const auto outcome = detail::search_udm(gateway, counter, udm_query, frame, kMaxConnections, cancel);
   nlohmann::json connections = nlohmann::json::array();
   for (const auto& event : outcome.events) connections.push_back(connection_json(event));
@@ -155,6 +270,9 @@ nlohmann::json correlate_smb(gateway::Gateway& gateway, const SmbCorrelationRequ
   } else {
     summary = fmt::format("the search {}: {}", outcome.status, outcome.error.value_or(outcome.status));
   }
+  for (const Endpoint* endpoint : {&source, &target}) {
+    if (!endpoint->is_address) summary += fmt::format("\n{}: {}", endpoint->value, endpoint->resolution.value("how", ""));
+  }
   nlohmann::json port_list = ports.ports;
   return {{"source", request.source},
           {"target", request.target},
@@ -165,6 +283,7 @@ nlohmann::json correlate_smb(gateway::Gateway& gateway, const SmbCorrelationRequ
                           {"start_time", frame.start_time ? nlohmann::json(*frame.start_time) : nlohmann::json(nullptr)},
                           {"end_time", frame.end_time ? nlohmann::json(*frame.end_time) : nlohmann::json(nullptr)}}},
           {"udm", udm_query},
+          {"resolution", {{"source", source.resolution}, {"target", target.resolution}}},
           {"status", outcome.status},
           {"error", outcome.error ? nlohmann::json(*outcome.error) : nlohmann::json(nullptr)},
           {"hits", outcome.hits},

@@ -26,20 +26,29 @@ TEST_CASE("correlate_smb finds the SMB connection of a PsExec hop by address and
   REQUIRE_FALSE(by_address["connections"].empty());
   CHECK(by_address["connections"][0]["target"]["port"] == "445");
 
-  // A source name finds what the source logged (its outbound connection) ...
+  // A name is resolved to the host's own addresses from its connections, then searched by address: the
+  // same two records (the source's outbound and the target's inbound) as the address search.
   request.source = "WKS-017";
   request.target = "10.10.0.20";
   const auto by_source_name = wf::correlate_smb(upstream.gateway(), request);
+  INFO(by_source_name.dump(2));
   CHECK(by_source_name["status"] == "ok");
-  REQUIRE(by_source_name["hits"] == 1);
-  CHECK(by_source_name["connections"][0]["reporting_host"] == "WKS-017.acme.local");
+  CHECK(by_source_name["resolution"]["source"]["addresses"] == Json::array({"10.20.0.18"}));
+  CHECK(by_source_name["udm"] == by_address["udm"]);
+  CHECK(by_source_name["hits"] == by_address["hits"]);
+  CHECK(by_source_name["upstream_calls"] == 2);  // the resolution, the search
 
-  // ... and a target name what the target logged (the inbound connection from the source address).
   request.source = "10.20.0.18";
   request.target = "filesrv01";
   const auto by_target_name = wf::correlate_smb(upstream.gateway(), request);
-  REQUIRE(by_target_name["hits"] == 1);
-  CHECK(by_target_name["connections"][0]["reporting_host"] == "FILESRV01.acme.local");
+  CHECK(by_target_name["resolution"]["target"]["addresses"] == Json::array({"10.10.0.20"}));
+  CHECK(by_target_name["resolution"]["source"]["kind"] == "ip");
+  CHECK(by_target_name["hits"] == by_address["hits"]);
+  bool logged_by_target = false;
+  for (const auto& connection : by_target_name["connections"]) {
+    logged_by_target = logged_by_target || connection["reporting_host"] == "FILESRV01.acme.local";
+  }
+  CHECK(logged_by_target);
 }
 
 TEST_CASE("correlate_smb port profiles add their ports and unknown profiles are rejected") {
@@ -57,9 +66,11 @@ TEST_CASE("correlate_smb port profiles add their ports and unknown profiles are 
   CHECK_THROWS_WITH_AS(wf::correlate_smb(upstream.gateway(), request),
                        doctest::Contains("port_profiles[0]: \"telnet\" is not a port profile"), wf::InvalidHuntArgument);
   request.port_profiles = {};
+  // A value that is neither an address nor a host name is refused, never cut short or searched as text.
   request.source = "10.20.0.18\" OR principal.ip = \"10.0.0.1";
-  const auto injected = wf::correlate_smb(upstream.gateway(), request);
-  CHECK(injected["hits"] == 0);  // the quote stays inside the value
+  CHECK_THROWS_WITH_AS(wf::correlate_smb(upstream.gateway(), request),
+                       doctest::Contains("source: \"10.20.0.18\" OR principal.ip = \"10.0.0.1\" is not a plain IP address or host name"),
+                       wf::InvalidHuntArgument);
 }
 
 TEST_CASE("research_techniques asks about each ATT&CK id once") {
