@@ -85,7 +85,7 @@ struct UpstreamOptions {
   std::vector<std::string> data;
   std::string secops_local;
   std::string reports;
-  std::string admin_hosts;
+  std::vector<std::string> admin_hosts;  // repeated and/or comma-separated
   int window_seconds = 0;  // 0: the default
 };
 
@@ -100,8 +100,12 @@ void add_upstream_options(CLI::App* command, UpstreamOptions& options) {
   command->add_option("--secops-local", options.secops_local, "The secops-local executable (default: found beside us)");
   command->add_option("--reports", options.reports,
                       "SQLite file of past hunt reports (default: $LH_REPORTS_DB or ~/.local/state/lateral-hunt/reports.db)");
+  // One value per flag (so a following argument is never taken as a host), split on commas.
   command->add_option("--admin-hosts", options.admin_hosts,
-                      "Comma-separated admin servers / jump hosts whose remote execution is expected");
+                      "Admin servers / jump hosts whose remote execution is expected: comma-separated, and/or the "
+                      "option repeated")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   command->add_option("--window", options.window_seconds, "Join window in seconds around each anchor event")
       ->check(CLI::Range(1, 86400));
 }
@@ -116,7 +120,15 @@ gateway::GatewayConfig upstream_config(const UpstreamOptions& options) {
 
 std::unique_ptr<server::HuntService> make_service(const UpstreamOptions& options) {
   server::HuntDefaults defaults;
-  defaults.admin_hosts = split_list(options.admin_hosts);
+  for (const auto& host : options.admin_hosts) {
+    // "A, B" and a trailing comma still mean A and B.
+    const auto first = host.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    const std::string trimmed = host.substr(first, host.find_last_not_of(" \t") - first + 1);
+    if (std::find(defaults.admin_hosts.begin(), defaults.admin_hosts.end(), trimmed) == defaults.admin_hosts.end()) {
+      defaults.admin_hosts.push_back(trimmed);
+    }
+  }
   if (options.window_seconds > 0) defaults.window = std::chrono::seconds(options.window_seconds);
   const std::string reports = options.reports.empty() ? server::default_reports_path() : options.reports;
   return std::make_unique<server::HuntService>(upstream_config(options), reports, defaults);

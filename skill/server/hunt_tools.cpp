@@ -28,6 +28,7 @@ using mcp::ToolResult;
 using workflow::InvalidHuntArgument;
 
 constexpr const char* kInvalid = "skill.workflow.invalid_argument: ";
+constexpr std::string_view kUnreachable = "skill.gateway.unreachable: ";
 
 Json tool_schema(std::string_view name) { return embedded::schema(name); }
 
@@ -167,13 +168,19 @@ void add_lateral_movement_hunt(mcp::Server& server, HuntService& service) {
     }
     const std::string id = outcome.report.value("hunt_id", "");
     ToolResult result;
-    std::string markdown;
-    try {
-      markdown = report::render_markdown(outcome.report);
-    } catch (const std::exception& e) {
-      markdown = fmt::format("(the Markdown report could not be rendered: {})", e.what());
+    // The text is the summary and the links; the whole report (hundreds of KB on a busy network) is in
+    // structuredContent and the resources, and in the text only when asked for.
+    if (arguments.value("text_format", "summary") == "markdown") {
+      std::string markdown;
+      try {
+        markdown = report::render_markdown(outcome.report);
+      } catch (const std::exception& e) {
+        markdown = fmt::format("(the Markdown report could not be rendered: {})", e.what());
+      }
+      result.add_text(outcome.text + "\n\n" + markdown);
+    } else {
+      result.add_text(outcome.text);
     }
-    result.add_text(outcome.text + "\n\n" + markdown);
     if (!id.empty()) {
       add_report_resource(server, service, id, outcome.report.value("hypothesis", Json()).is_string()
                                                    ? outcome.report["hypothesis"].get<std::string>()
@@ -470,6 +477,21 @@ void add_document_hunt(mcp::Server& server, HuntService& service) {
         failed.structured_content = documentation;
         return failed;
       }
+      // The stored report says where it is documented, so hunt://reports/{id} (and its Markdown) tell a
+      // reader it was posted. A repeat (already_posted) does not overwrite an earlier "posted" on that case.
+      const Json& previous = stored->value("documentation", Json::object());
+      const bool posted_there_before =
+          previous.is_object() && previous.value("status", "") == "posted" && previous.value("case_id", Json()) == case_id;
+      if (!posted_there_before) {
+        (*stored)["documentation"] = {{"case_id", case_id},
+                                      {"status", status},
+                                      {"error", documentation.value("error", Json())}};
+        try {
+          service.reports().save(*stored);
+        } catch (const std::exception& e) {
+          documentation["store_error"] = fmt::format("the report was posted but the store could not record it: {}", e.what());
+        }
+      }
       std::string text = status == "posted" ? fmt::format("Report {} posted on case {}.", report_id, case_id)
                                             : fmt::format("Report {} was already posted on case {}; nothing posted again.",
                                                           report_id, case_id);
@@ -566,7 +588,11 @@ HuntOutcome run_hunt_call(HuntService& service, const Json& arguments, const wor
     // The upstreams that could not be used say why; else the steps' own errors.
     std::vector<std::string> reasons;
     for (const auto& upstream : gateway->status()) {
-      if (upstream.error) reasons.push_back(fmt::format("upstream '{}' ({}): {}", upstream.name, upstream.transport, *upstream.error));
+      if (!upstream.error) continue;
+      // The gateway's identifier stays in the text, so that callers and logs can grep for it.
+      const bool identified = upstream.error->rfind(kUnreachable, 0) == 0;
+      reasons.push_back(fmt::format("{}upstream '{}' ({}): {}", identified ? "" : kUnreachable, upstream.name,
+                                    upstream.transport, *upstream.error));
     }
     if (reasons.empty()) {
       for (const auto& step : outcome.report.value("steps", Json::array())) {

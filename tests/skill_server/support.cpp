@@ -37,11 +37,12 @@ TempPath::~TempPath() {
   for (const char* suffix : {"", "-wal", "-shm", "-journal", ".tmp"}) fs::remove(path_ + suffix, ignored);
 }
 
-InProcessServer::InProcessServer(const std::string& reports_path, const std::string& secops_local) {
+InProcessServer::InProcessServer(const std::string& reports_path, const std::string& secops_local,
+                                 const std::vector<std::string>& secops_args) {
   skill::server::HuntDefaults defaults;
   defaults.admin_hosts = {"ADMIN-JUMP01", "DEPLOY01"};
   service = std::make_unique<skill::server::HuntService>(
-      skill::gateway::Gateway::local_config(secops_local, {LH_TEST_DEMO_DATA}), reports_path, defaults);
+      skill::gateway::Gateway::local_config(secops_local, {LH_TEST_DEMO_DATA}, secops_args), reports_path, defaults);
   server = std::make_unique<mcp::Server>(mcp::ServerOptions{.info = {"lateral-hunt", "0.1.0"}});
   skill::server::register_hunt_server(*server, *service);
   auto [client_end, server_end] = transport::make_in_memory_pair();

@@ -35,7 +35,9 @@ class TempPath {
 
 // lateral-hunt's MCP server in this process over the in-memory pair, on secops-local with the demo data.
 struct InProcessServer {
-  explicit InProcessServer(const std::string& reports_path, const std::string& secops_local = LH_TEST_SECOPS_LOCAL);
+  // `secops_args`: more secops-local arguments, e.g. {"--cases", DB}.
+  explicit InProcessServer(const std::string& reports_path, const std::string& secops_local = LH_TEST_SECOPS_LOCAL,
+                           const std::vector<std::string>& secops_args = {});
   ~InProcessServer();
   std::unique_ptr<skill::server::HuntService> service;
   std::unique_ptr<mcp::Server> server;

@@ -63,6 +63,9 @@ TEST_CASE("lateral_movement_hunt on the demo data: progress, a valid report, and
   CHECK(resource_link_uri(result, "application/json") == uri);
   CHECK(resource_link_uri(result, "text/markdown") == uri + "/markdown");
   CHECK(result.joined_text().find("Lateral-movement hunt " + id) != std::string::npos);
+  // The text is the summary and the links; the whole report is structuredContent and the resources.
+  CHECK(result.joined_text().find("```mermaid") == std::string::npos);
+  CHECK(result.joined_text().size() < 20000);
 
   const auto read = fixture.client->request("resources/read", {{"uri", uri}});
   REQUIRE(read.at("contents").size() == 1);
@@ -88,6 +91,7 @@ TEST_CASE("an upstream that cannot be started is an isError result naming it") {
   INFO(result.joined_text());
   CHECK(result.is_error);
   CHECK(result.joined_text().find("secops-local") != std::string::npos);
+  CHECK(result.joined_text().find("skill.gateway.unreachable") != std::string::npos);
   // Tools that need no upstream still work.
   CHECK_FALSE(fixture.client->call_tool("build_hunt_queries", Json::object()).is_error);
 }

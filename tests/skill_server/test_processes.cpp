@@ -80,12 +80,22 @@ TEST_CASE("lateral-hunt hunt: the report on stdout and exit 0 when complete, 2 f
   const auto report = Json::parse(json_run.out);
   CHECK(report.at("status") == "complete");
   CHECK(report.at("hypothesis") == "CLI test");
+  CHECK(report.at("scope").at("admin_hosts") == Json{"ADMIN-JUMP01", "DEPLOY01"});
   bool chain = false;
   for (const auto& path : report.at("paths")) {
     const auto hosts = path.at("hosts").get<std::vector<std::string>>();
     chain = chain || (hosts.size() >= 2 && hosts[0] == "WKS-017" && hosts[1] == "FILESRV01");
   }
   CHECK(chain);
+
+  // --admin-hosts repeated, mixed with the comma form; each flag takes one value only.
+  std::vector<std::string> repeated = {"hunt", "--data", LH_TEST_DEMO_DATA, "--secops-local", LH_TEST_SECOPS_LOCAL,
+                                       "--reports", reports.path(), "--admin-hosts", "ADMIN-JUMP01",
+                                       "--admin-hosts", "DEPLOY01, JUMP02", "--techniques", "psexec", "--format", "json"};
+  const auto repeated_run = lh::test::run_lateral_hunt(repeated);
+  INFO(repeated_run.err);
+  REQUIRE(repeated_run.exit_code == 0);
+  CHECK(Json::parse(repeated_run.out).at("scope").at("admin_hosts") == Json{"ADMIN-JUMP01", "DEPLOY01", "JUMP02"});
 
   const auto markdown_run = lh::test::run_lateral_hunt(with({"--techniques", "psexec,wmi"}));
   CHECK(markdown_run.exit_code == 0);
