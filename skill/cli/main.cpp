@@ -1,9 +1,9 @@
 // lateral-hunt: the command line of the hunt.
 //
-//   lateral-hunt serve [--http ADDR] [--config FILE | --data PATH...] [--reports DB] [--admin-hosts A,B]
+//   lateral-hunt serve [--http ADDR] [--config FILE | --data PATH...] [--reports DB] [--admin-hosts A,B]...
 //       the MCP server (stdio by default; Streamable HTTP on ADDR); logs go to stderr only
 //   lateral-hunt hunt [--config FILE | --data PATH...] [--hours H | --start T --end T] [--scope UDM]
-//                     [--techniques a,b] [--hypothesis TEXT] [--case ID [--document]] [--admin-hosts A,B]
+//                     [--techniques a,b] [--hypothesis TEXT] [--case ID [--document]] [--admin-hosts A,B]...
 //                     [--window S] [--format markdown|json] [--reports DB]
 //       one hunt; the report on stdout, a progress bar on stderr when it is a terminal;
 //       exit 0 complete, 1 incomplete (or no upstream), 2 bad input

@@ -282,8 +282,10 @@ void add_correlate_smb(mcp::Server& server, HuntService& service) {
       "The hunt's network step on its own: connections from source to target (IPs or host names) around time "
       "(within window_seconds either side), on port 445 by default, or on the port profiles asked for (smb, rpc "
       "with the dynamic RPC range, winrm, rdp) - the seed skill looked only at 445 and so missed WMI, WinRM and "
-      "DCOM. Values are quoted by the UDM builders, so they cannot change the query. No connection found is a "
-      "negative result, not an error.";
+      "DCOM. source and target must each be a plain IP address or a host name (anything else is refused, naming "
+      "the argument); a host name is first resolved to the addresses that host logged as its own, then the exact "
+      "address search runs, and the result's resolution says how each name was resolved. No connection found is "
+      "a negative result, not an error.";
   tool.input_schema = tool_schema("correlate_smb.input");
   tool.output_schema = tool_schema("correlate_smb.output");
   tool.annotations = {.title = tool.title,

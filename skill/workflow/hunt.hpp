@@ -76,6 +76,9 @@ nlohmann::json document_hunt(gateway::Gateway& gateway, report::ReportStore* sto
 
 // The seed's step 4 alone: connections from source to target (IPs or host names) around `time`,
 // on `ports` (default 445; the RPC and WinRM profiles by name: "smb", "rpc", "winrm", "rdp").
+// Anything but a plain address or host name throws InvalidHuntArgument naming source/target. A host
+// name is resolved to the addresses the host logged as its own (one search), then the exact address
+// search runs; the answer's "resolution" says how each end was resolved.
 struct SmbCorrelationRequest {
   std::string source;  // IP or host
   std::string target;  // IP or host
