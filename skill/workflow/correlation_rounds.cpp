@@ -63,7 +63,7 @@ CorrelationRun run_correlation(gateway::Gateway& gateway, const correlation::Cor
         if (outcome.status == "skipped" && cancel.stop_requested()) outcome.status = "cancelled";
         if (outcome.status == "ok") {
           ++ok;
-          correlator.add_context(requests[i].id, outcome.events);
+          correlator.add_context(requests[i].id, outcome.events, outcome.more_data_available);
         } else {
           if (outcome.status == "failed") {
             ++failed;
@@ -107,7 +107,10 @@ CorrelationRun run_correlation(gateway::Gateway& gateway, const correlation::Cor
   if (ok + failed == 0 && !cancelled) run.step.status = "ok";  // nothing to look up is a finished analysis
   if (run.step.status == "ok" && !run.result.complete) {
     run.step.status = "partial";
-    run.step.error = "some context searches were skipped (over the per-round limit); the analysis may miss links";
+    run.step.error = run.result.truncated_searches.empty()
+                         ? "some context searches were skipped (over the per-round limit); the analysis may miss links"
+                         : fmt::format("{} context searches returned more events than their limit (truncated: {}); the analysis may miss links",
+                                       run.result.truncated_searches.size(), fmt::join(run.result.truncated_searches, ", "));
   }
   if (first_error) {
     run.step.error = fmt::format("{} of {} context searches failed; {}", failed, ok + failed, *first_error);
