@@ -8,6 +8,7 @@ add_library(lh_siem_server
   ${CMAKE_CURRENT_LIST_DIR}/tools_cases.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tools_reference_lists.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tools_threat_intel.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tools_intel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/threat_intel.cpp
 )
 target_link_libraries(lh_siem_server PUBLIC lh_options lh_siem lh_mcp lh_udm nlohmann_json::nlohmann_json fmt::fmt)

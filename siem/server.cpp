@@ -1,5 +1,7 @@
 #include "siem/server.hpp"
 
+#include "siem/tools_intel.hpp"
+
 namespace lh::siem {
 
 udm::ReferenceListLookup SiemBackend::reference_list_lookup() {
@@ -31,6 +33,8 @@ void add_secops_tools(mcp::Server& server, SiemBackend& backend) {
   add_threat_intel_tools(server, backend);
   add_reference_list_tools(server, backend);
   add_case_tools(server, backend);
+  // gti-mcp's report tools exist only with a feed to answer from.
+  if (backend.iocs) add_intel_report_tools(server, backend);
 }
 
 }  // namespace lh::siem

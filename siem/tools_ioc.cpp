@@ -1,6 +1,9 @@
 #include "siem/tools_ioc.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <initializer_list>
+#include <utility>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -50,6 +53,23 @@ std::optional<std::vector<std::string>> split_csv(std::string_view line) {
   return fields;
 }
 
+bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
+  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+// Checks verdict and severity (lower-cased in place); `where` names the entry for the message.
+void check_intel_fields(IocEntry& entry, const std::string& where) {
+  entry.verdict = lower(entry.verdict);
+  entry.severity = lower(entry.severity);
+  if (!entry.verdict.empty() && !one_of(entry.verdict, {"malicious", "suspicious", "harmless", "undetected"})) {
+    throw IocFeedError(fmt::format("{}verdict: \"{}\" is not malicious, suspicious, harmless or undetected", where,
+                                   entry.verdict));
+  }
+  if (!entry.severity.empty() && !one_of(entry.severity, {"low", "medium", "high", "critical"})) {
+    throw IocFeedError(fmt::format("{}severity: \"{}\" is not low, medium, high or critical", where, entry.severity));
+  }
+}
+
 IocFeed parse_json_feed(std::string_view text, const std::string& name) {
   const auto json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded()) throw IocFeedError(fmt::format("ioc_feed: {}: not valid JSON", name));
@@ -83,6 +103,20 @@ IocFeed parse_json_feed(std::string_view text, const std::string& name) {
         entry.sources.push_back(source.get<std::string>());
       }
     }
+    for (auto [key, field] : {std::pair{"verdict", &entry.verdict}, std::pair{"severity", &entry.severity},
+                              std::pair{"description", &entry.description}, std::pair{"threat_name", &entry.threat_name}}) {
+      if (!item.contains(key)) continue;
+      if (!item[key].is_string()) throw IocFeedError(fmt::format("{}.{}: not a string", where, key));
+      *field = trim(item[key].get<std::string>());
+    }
+    if (item.contains("tags")) {
+      if (!item["tags"].is_array()) throw IocFeedError(where + ".tags: not an array of strings");
+      for (const auto& tag : item["tags"]) {
+        if (!tag.is_string()) throw IocFeedError(where + ".tags: not an array of strings");
+        entry.tags.push_back(tag.get<std::string>());
+      }
+    }
+    check_intel_fields(entry, where + ".");
     feed.entries.push_back(std::move(entry));
   }
   return feed;
@@ -94,6 +128,7 @@ IocFeed parse_csv_feed(std::string_view text, const std::string& name) {
   std::string line;
   std::size_t line_number = 0;
   int type_column = -1, value_column = -1, source_column = -1;
+  int verdict_column = -1, severity_column = -1, description_column = -1, threat_column = -1, tags_column = -1;
   bool have_header = false;
   while (std::getline(in, line)) {
     ++line_number;
@@ -107,6 +142,11 @@ IocFeed parse_csv_feed(std::string_view text, const std::string& name) {
         if (column == "type") type_column = static_cast<int>(i);
         if (column == "value") value_column = static_cast<int>(i);
         if (column == "source" || column == "sources") source_column = static_cast<int>(i);
+        if (column == "verdict") verdict_column = static_cast<int>(i);
+        if (column == "severity") severity_column = static_cast<int>(i);
+        if (column == "description") description_column = static_cast<int>(i);
+        if (column == "threat_name") threat_column = static_cast<int>(i);
+        if (column == "tags") tags_column = static_cast<int>(i);
       }
       if (value_column < 0) {
         throw IocFeedError(fmt::format("ioc_feed: {}:{}: the header must name the columns type,value,source",
@@ -119,9 +159,23 @@ IocFeed parse_csv_feed(std::string_view text, const std::string& name) {
       return index >= 0 && static_cast<std::size_t>(index) < fields->size() ? (*fields)[static_cast<std::size_t>(index)]
                                                                               : std::string();
     };
-    IocEntry entry{column(type_column), column(value_column), {}};
+    IocEntry entry;
+    entry.type = column(type_column);
+    entry.value = column(value_column);
     if (entry.value.empty()) throw IocFeedError(fmt::format("ioc_feed: {}:{}: empty value", name, line_number));
     if (const auto source = column(source_column); !source.empty()) entry.sources.push_back(source);
+    entry.verdict = column(verdict_column);
+    entry.severity = column(severity_column);
+    entry.description = column(description_column);
+    entry.threat_name = column(threat_column);
+    const std::string tags = column(tags_column);
+    for (std::size_t from = 0; from <= tags.size();) {
+      auto to = tags.find(';', from);
+      if (to == std::string::npos) to = tags.size();
+      if (auto tag = trim(std::string_view(tags).substr(from, to - from)); !tag.empty()) entry.tags.push_back(std::move(tag));
+      from = to + 1;
+    }
+    check_intel_fields(entry, fmt::format("ioc_feed: {}:{}: ", name, line_number));
     feed.entries.push_back(std::move(entry));
   }
   if (!have_header) throw IocFeedError(fmt::format("ioc_feed: {}: no header line (type,value,source)", name));

@@ -7,6 +7,11 @@
 //    starting with '#' are skipped.
 // Types are free text (upstream uses IP_ADDRESS, DOMAIN_NAME, HASH_SHA256, ...); values match event field
 // values case-insensitively, whole value or the file name at the end of a path.
+// Optional intel fields (JSON members or CSV columns of the same name; older feeds without them still load),
+// read by the file/IP/domain report tools (tools_intel.hpp):
+//   verdict: malicious | suspicious | harmless | undetected (default: malicious, a feed lists bad things)
+//   severity: low | medium | high | critical;  description: free text;  threat_name: a family or tool name
+//   tags: array of strings (CSV: separated by ';')
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -19,6 +24,11 @@ struct IocEntry {
   std::string type;
   std::string value;
   std::vector<std::string> sources;
+  std::string verdict;      // empty: not given
+  std::string severity;     // empty: not given
+  std::string description;  // empty: not given
+  std::string threat_name;  // empty: not given
+  std::vector<std::string> tags;
 };
 
 struct IocFeed {
