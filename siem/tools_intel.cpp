@@ -126,15 +126,6 @@ Json report_of(const IocFeed& feed, const std::string& key, const std::string& i
         {"suggested_threat_label", threat_name},
         {"popular_threat_name", Json::array({{{"value", threat_name}, {"count", static_cast<int>(entries.size())}}})}};
   }
-  Json context = Json::array();
-  for (const auto* entry : entries) {
-    Json item{{"source", entry->sources.empty() ? feed.path.filename().string() : fmt::format("{}", fmt::join(entry->sources, ", "))},
-              {"title", entry->type.empty() ? std::string("IoC feed entry") : entry->type}};
-    if (!entry->description.empty()) item["details"] = entry->description;
-    if (!entry->severity.empty()) item["severity"] = entry->severity;
-    context.push_back(std::move(item));
-  }
-  attributes["crowdsourced_context"] = std::move(context);
   return Json{{"id", id}, {"type", type}, {"found", true}, {"attributes", std::move(attributes)}, {"sources", sources}};
 }
 

@@ -5,8 +5,7 @@
 // A value in the feed answers with a VirusTotal v3 object shaped like gti-mcp's:
 //   {"id": "<value>", "type": "file" | "ip_address" | "domain", "found": true,
 //    "attributes": {"last_analysis_stats": {"malicious", "suspicious", "harmless", "undetected"},
-//                   "reputation", "tags", "gti_assessment": {...}, "popular_threat_classification"?,
-//                   "crowdsourced_context"?},
+//                   "reputation", "tags", "gti_assessment": {...}, "popular_threat_classification"?},
 //    "sources": ["<feed source>", ...]}
 // A well-formed value that is not in the feed answers (isError false, no "error" member):
 //   {"id": "<value>", "type": ..., "found": false, "attributes": {}, "sources": []}
