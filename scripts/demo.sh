@@ -14,5 +14,6 @@ trap 'rm -rf "$reports"' EXIT
 status=0
 LH_REPORTS_DB="${LH_REPORTS_DB:-$reports/reports.db}" \
   "$build_dir/skill/cli/lateral-hunt" hunt --data "$root/data/demo/acme-demo.jsonl" \
+  --iocs "$root/data/demo/acme-demo.iocs.json" \
   --secops-local "$build_dir/siem/secops-local" --admin-hosts ADMIN-JUMP01,DEPLOY01 "$@" || status=$?
 exit "$status"

@@ -83,6 +83,7 @@ using Json = nlohmann::json;
 struct UpstreamOptions {
   std::string config_file;
   std::vector<std::string> data;
+  std::string iocs;
   std::string secops_local;
   std::string reports;
   std::vector<std::string> admin_hosts;  // repeated and/or comma-separated
@@ -97,6 +98,11 @@ void add_upstream_options(CLI::App* command, UpstreamOptions& options) {
                                    "Logs for the embedded secops-local (files, folders, .zip, .evtx); default: the "
                                    "bundled demo data");
   config->excludes(data);
+  auto* iocs = command->add_option("--iocs", options.iocs,
+                                   "IoC feed for the embedded secops-local (get_ioc_matches and the intel reports); "
+                                   "default with the bundled demo data: its feed")
+                   ->check(CLI::ExistingFile);
+  config->excludes(iocs);
   command->add_option("--secops-local", options.secops_local, "The secops-local executable (default: found beside us)");
   command->add_option("--reports", options.reports,
                       "SQLite file of past hunt reports (default: $LH_REPORTS_DB or ~/.local/state/lateral-hunt/reports.db)");
@@ -113,9 +119,15 @@ void add_upstream_options(CLI::App* command, UpstreamOptions& options) {
 gateway::GatewayConfig upstream_config(const UpstreamOptions& options) {
   if (!options.config_file.empty()) return gateway::load_config_file(options.config_file);
   std::vector<std::string> data = options.data;
-  if (data.empty()) data.push_back(LH_DEFAULT_DEMO_DATA);
+  std::string iocs = options.iocs;
+  if (data.empty()) {
+    data.push_back(LH_DEFAULT_DEMO_DATA);
+    if (iocs.empty()) iocs = LH_DEFAULT_DEMO_IOCS;
+  }
+  std::vector<std::string> extra_args;
+  if (!iocs.empty()) extra_args = {"--iocs", iocs};
   const std::string secops_local = options.secops_local.empty() ? gateway::find_secops_local() : options.secops_local;
-  return gateway::Gateway::local_config(secops_local, data);
+  return gateway::Gateway::local_config(secops_local, data, extra_args);
 }
 
 std::unique_ptr<server::HuntService> make_service(const UpstreamOptions& options) {

@@ -127,8 +127,8 @@ class Gateway {
   int connection_count(std::string_view server) const;
 
   // The no-config default: secops-local over stdio on `data_paths` (files, folders, .zip, .evtx), as
-  // the siem and cases roles. `secops_local` is the executable to run; `extra_args` are appended
-  // (--now, --cases, ...).
+  // the siem, cases and intel roles (its intel report tools exist only when extra_args carry --iocs).
+  // `secops_local` is the executable to run; `extra_args` are appended (--now, --cases, --iocs, ...).
   static GatewayConfig local_config(const std::string& secops_local, const std::vector<std::string>& data_paths,
                                     const std::vector<std::string>& extra_args = {});
 

@@ -66,6 +66,9 @@ GatewayConfig Gateway::local_config(const std::string& secops_local, const std::
   config.servers.emplace(server.name, server);
   config.roles.emplace("siem", server.name);
   config.roles.emplace("cases", server.name);
+  // With an IoC feed (--iocs) it also answers gti-mcp's report tools; without one they are not listed and
+  // the hunt simply has no intel reports to ask for.
+  config.roles.emplace("intel", server.name);
   return config;
 }
 

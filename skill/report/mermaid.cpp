@@ -18,6 +18,7 @@ struct Node {
   std::string host;
   std::vector<std::string> ips;
   bool admin = false;
+  bool unresolved = false;  // named by an address the data could not tie to a host
   std::string id;
 };
 
@@ -56,7 +57,7 @@ std::string render_mermaid(const nlohmann::json& movement_graph) {
   std::map<std::string, std::size_t> node_index;  // host -> nodes[i]
   const auto node_for = [&](const std::string& host) -> Node& {
     auto [it, inserted] = node_index.emplace(host, nodes.size());
-    if (inserted) nodes.push_back(Node{host, {}, false, {}});
+    if (inserted) nodes.push_back(Node{host, {}, false, false, {}});
     return nodes[it->second];
   };
 
@@ -66,6 +67,7 @@ std::string render_mermaid(const nlohmann::json& movement_graph) {
     Node& node = node_for(*host);
     for (const auto& ip : detail::strings(item, "ips")) add_unique(node.ips, ip);
     node.admin = node.admin || detail::flag(item, "admin_host");
+    node.unresolved = node.unresolved || detail::flag(item, "unresolved");
   }
 
   std::vector<Edge> edges;
@@ -104,7 +106,16 @@ std::string render_mermaid(const nlohmann::json& movement_graph) {
   bool any_admin = false;
   for (const Node& node : nodes) {
     std::string label = node.host.empty() ? std::string("(unknown host)") : mermaid_label(node.host);
-    if (!node.ips.empty()) label += "<br/>" + mermaid_label(detail::join(node.ips, ", "));
+    // An address-named node would only repeat its name; say instead that no host owns it.
+    std::vector<std::string> other_ips;
+    for (const auto& ip : node.ips) {
+      if (ip != node.host) other_ips.push_back(ip);
+    }
+    if (node.unresolved) {
+      label += "<br/>(unresolved address)";
+    } else if (!other_ips.empty()) {
+      label += "<br/>" + mermaid_label(detail::join(other_ips, ", "));
+    }
     out += "  " + node.id + "[\"" + label + "\"]\n";
     any_admin = any_admin || node.admin;
   }

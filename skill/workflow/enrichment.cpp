@@ -134,6 +134,34 @@ struct EntityOutcome {
   bool failed = false;
 };
 
+// "verdict VERDICT_MALICIOUS, 3 malicious / 0 suspicious / 1 harmless / 0 undetected" from a
+// VirusTotal-v3-shaped report (gti-mcp, secops-local); other shapes fall back to the text, trimmed.
+std::string intel_verdict(const nlohmann::json& value, const std::string& text) {
+  const nlohmann::json* attributes = value.is_object() && value.contains("attributes") && value["attributes"].is_object()
+                               ? &value["attributes"] : nullptr;
+  std::vector<std::string> parts;
+  if (attributes != nullptr) {
+    const auto assessment = attributes->find("gti_assessment");
+    if (assessment != attributes->end() && assessment->is_object()) {
+      const auto verdict = assessment->find("verdict");
+      if (verdict != assessment->end() && verdict->is_object() && verdict->contains("value") && (*verdict)["value"].is_string()) {
+        parts.push_back("verdict " + (*verdict)["value"].get<std::string>());
+      }
+    }
+    const auto stats = attributes->find("last_analysis_stats");
+    if (stats != attributes->end() && stats->is_object()) {
+      const auto count = [&](const char* key) {
+        const auto it = stats->find(key);
+        return it != stats->end() && it->is_number_integer() ? it->get<long long>() : 0LL;
+      };
+      parts.push_back(fmt::format("{} malicious / {} suspicious / {} harmless / {} undetected", count("malicious"),
+                                  count("suspicious"), count("harmless"), count("undetected")));
+    }
+  }
+  if (parts.empty()) return trim_text(text, kIntelLimit);
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
 EntityOutcome look_up(gateway::Gateway& gateway, CallCounter& counter, const EntityRef& entity, long long hours,
                       const std::stop_token& cancel) {
   EntityOutcome outcome;
@@ -157,8 +185,16 @@ EntityOutcome look_up(gateway::Gateway& gateway, CallCounter& counter, const Ent
       const std::string argument = entity.type == "ip" ? "ip_address" : entity.type == "hash" ? "hash" : "domain";
       const auto reply = call_upstream(gateway, counter, capability, {{argument, entity.value}}, cancel);
       sources.push_back(reply.server + "/" + reply.tool);
-      summaries.push_back(fmt::format("{}: {}", capability, trim_text(text_of(reply), kIntelLimit)));
-      found = true;
+      // secops-local's intel answers {"found": false} for a value it has no report on; gti-mcp answers an
+      // error instead (a failure above). Anything else is a report.
+      if (reply.value.is_object() && reply.value.contains("found") && reply.value["found"] == false) {
+        not_found = true;
+        summaries.push_back(fmt::format("{}: no report for this value", capability));
+      } else {
+        // The verdict first: it is what a hunter scans the enrichment table for.
+        summaries.insert(summaries.begin(), fmt::format("{}: {}", capability, intel_verdict(reply.value, text_of(reply))));
+        found = true;
+      }
     } catch (const std::exception& error) {
       errors.push_back(error.what());
     }

@@ -23,9 +23,9 @@ const skip = !program ? 'LH_SECOPS_LOCAL is not set (run scripts/integration.sh 
 const oneZip = () => zips.find((z) => z.includes('psexec')) ?? zips[0];
 
 const expectedTools = [
-  'change_case_priority', 'create_reference_list', 'get_case_full_details', 'get_ioc_matches', 'get_reference_list',
-  'get_security_alerts', 'get_threat_intel', 'list_cases', 'lookup_entity', 'post_case_comment', 'search_entity',
-  'search_security_events', 'search_udm',
+  'change_case_priority', 'create_reference_list', 'get_case_full_details', 'get_domain_report', 'get_file_report',
+  'get_ioc_matches', 'get_ip_address_report', 'get_reference_list', 'get_security_alerts', 'get_threat_intel',
+  'list_cases', 'lookup_entity', 'post_case_comment', 'search_entity', 'search_security_events', 'search_udm',
 ];
 
 describe('secops-local command line', { skip, timeout: 120000 }, () => {

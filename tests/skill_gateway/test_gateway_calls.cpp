@@ -123,7 +123,7 @@ TEST_CASE("secops-local over stdio: capabilities route to its tools, one session
   CHECK_FALSE(status[0].error);
   REQUIRE(status[0].server_info);
   CHECK(status[0].server_info->rfind("secops-local ", 0) == 0);
-  CHECK(status[0].roles == std::vector<std::string>{"cases", "siem"});
+  CHECK(status[0].roles == std::vector<std::string>{"cases", "intel", "siem"});
 
   CHECK(gateway.route("search_udm") == "secops-local/search_udm");
   CHECK(gateway.route("lookup_entity") == "secops-local/lookup_entity");
@@ -147,6 +147,18 @@ TEST_CASE("secops-local over stdio: capabilities route to its tools, one session
   callers.clear();
   CHECK(gateway.calls_made() == 11);
   CHECK(gateway.connection_count("secops-local") == 1);
+}
+
+TEST_CASE("secops-local with an IoC feed serves the intel role's report tools") {
+  gw::Gateway gateway(local({"--iocs", LH_TEST_DEMO_IOCS}));
+  gateway.start();
+  CHECK(gateway.route("get_file_report") == "secops-local/get_file_report");
+  CHECK(gateway.route("get_ip_address_report") == "secops-local/get_ip_address_report");
+  CHECK(gateway.route("get_domain_report") == "secops-local/get_domain_report");
+  const auto listed = gateway.call("get_ip_address_report", {{"ip_address", "10.20.0.18"}});
+  CHECK(listed.value.value("found", false));
+  const auto unlisted = gateway.call("get_ip_address_report", {{"ip_address", "192.0.2.200"}});
+  CHECK_FALSE(unlisted.value.value("found", true));
 }
 
 TEST_CASE("secops-local over stdio: a toolOverrides entry picks the tool") {
@@ -566,7 +578,7 @@ TEST_CASE("parallel calls to a slow secops-local overlap instead of queueing") {
   MESSAGE("24 calls of 200 ms each took " << elapsed.count() << " ms in parallel (sequential: 4800 ms)");
 }
 
-TEST_CASE("local_config runs secops-local on the data as the siem and cases roles") {
+TEST_CASE("local_config runs secops-local on the data as the siem, cases and intel roles") {
   const auto config = gw::Gateway::local_config("/opt/lh/secops-local", {"a.jsonl", "logs/"}, {"--now", "2024-03-05T12:00:00Z"});
   REQUIRE(config.servers.size() == 1);
   const auto& server = config.servers.at("secops-local");
@@ -574,7 +586,8 @@ TEST_CASE("local_config runs secops-local on the data as the siem and cases role
   CHECK(server.stdio().command == "/opt/lh/secops-local");
   CHECK(server.stdio().args ==
         std::vector<std::string>{"--data", "a.jsonl", "--data", "logs/", "--now", "2024-03-05T12:00:00Z"});
-  CHECK(config.roles == std::map<std::string, std::string>{{"cases", "secops-local"}, {"siem", "secops-local"}});
+  CHECK(config.roles == std::map<std::string, std::string>{
+                           {"cases", "secops-local"}, {"intel", "secops-local"}, {"siem", "secops-local"}});
   // The first wave (54 hunt queries beside 12 research questions) goes out whole.
   CHECK(server.limits.concurrency >= 96);
 }

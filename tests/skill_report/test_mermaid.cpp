@@ -80,3 +80,15 @@ TEST_CASE("mermaid: an empty graph still draws") {
   CHECK(render_mermaid(json::object()) == "flowchart LR\n  none[\"no host-to-host movement found\"]\n");
   CHECK(render_mermaid(json("not a graph")) == "flowchart LR\n  none[\"no host-to-host movement found\"]\n");
 }
+
+TEST_CASE("mermaid: a source known only by its address says so instead of repeating it") {
+  json graph = {{"nodes", json::array({{{"host", "10.10.1.50"}, {"ips", {"10.10.1.50"}}, {"unresolved", true}},
+                                       {{"host", "DB01"}, {"ips", {"10.10.2.21"}}}})},
+                {"edges", json::array({{{"from", "10.10.1.50"}, {"to", "DB01"}, {"technique_ids", {"rdp"}},
+                                        {"finding_ids", {"F7"}}, {"first_seen", "2024-03-04T15:10:31.556Z"},
+                                        {"severity", "medium"}}})}};
+  const std::string out = render_mermaid(graph);
+  CHECK(out.find("[\"10.10.1.50<br/>(unresolved address)\"]") != std::string::npos);
+  CHECK(out.find("10.10.1.50<br/>10.10.1.50") == std::string::npos);
+  CHECK(out.find("[\"DB01<br/>10.10.2.21\"]") != std::string::npos);
+}

@@ -86,6 +86,22 @@ TEST_CASE("research_techniques asks about each ATT&CK id once") {
   CHECK_THROWS_AS(wf::research_techniques(upstream.gateway(), {"nonsense"}), wf::InvalidHuntArgument);
 }
 
+TEST_CASE("enrich_entities asks the intel reports when an IoC feed is configured") {
+  LocalUpstream upstream({"--iocs", LH_TEST_DEMO_IOCS});
+  const auto enriched = wf::enrich_entities(
+      upstream.gateway(), Json::array({{{"value", "10.20.0.18"}, {"type", "ip"}}, {{"value", "192.0.2.200"}, {"type", "ip"}}}), 72);
+  REQUIRE(enriched["entities"].size() == 2);
+  const Json& listed = enriched["entities"][0];
+  CHECK(listed["status"] == "found");
+  CHECK(listed["source"].get<std::string>().find("secops-local/get_ip_address_report") != std::string::npos);
+  // The verdict leads the summary.
+  CHECK(listed["summary"].get<std::string>().rfind("get_ip_address_report: verdict VERDICT_", 0) == 0);
+  // Neither the SIEM nor the feed knows this address: a not-found answer, not a failure.
+  const Json& unknown = enriched["entities"][1];
+  CHECK(unknown["status"] == "not_found");
+  CHECK(unknown["summary"].get<std::string>().find("get_ip_address_report: no report for this value") != std::string::npos);
+}
+
 TEST_CASE("enrich_entities and find_related_cases work on their own") {
   LocalUpstream upstream;
   const auto case_id = upstream.create_case("Odd logons on FILESRV01", {"FILESRV01", "ACME\\it.helpdesk"});
