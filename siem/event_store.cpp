@@ -302,8 +302,8 @@ class StoreBatch final : public udm::EventBuilder {
   // unit-local strings never pile up). Shipper-timed events are appended to `corrections`.
   void merge_into(EventStore::Data& data, std::uint32_t unit, std::vector<Correction>* corrections) {
     std::lock_guard lock(data.merge_mutex);
-    std::vector<std::uint32_t> remap(pool_.size());
-    for (std::uint32_t id = 0; id < pool_.size(); ++id) remap[id] = data.pool.intern(pool_.get(id), false);
+    // The unit pool's stored hashes are reused, so no string is hashed twice.
+    const std::vector<std::uint32_t> remap = data.pool.intern_all_plain(pool_);
     std::vector<std::uint32_t> remap_composite(pool_.composite_count(), UINT32_MAX);
     auto map_id = [&](std::uint32_t id) {
       if (!StringPool::is_composite(id)) return remap[id];

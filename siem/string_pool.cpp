@@ -32,23 +32,41 @@ std::string_view StringPool::copy_into_arena(std::string_view text) {
   return {destination, text.size()};
 }
 
-std::size_t StringPool::slot_for(std::string_view text, std::size_t hash) const {
+std::uint32_t StringPool::hash_of(std::string_view text) {
+  const std::size_t full = std::hash<std::string_view>{}(text);
+  return static_cast<std::uint32_t>(full ^ (full >> 32));
+}
+
+std::size_t StringPool::slot_for(std::string_view text, std::uint32_t hash) const {
   const std::size_t mask = slots_.size() - 1;
   std::size_t slot = hash & mask;
-  while (slots_[slot] != kEmptySlot && views_[slots_[slot]] != text) slot = (slot + 1) & mask;
-  return slot;
+  for (;;) {
+    const Slot entry = slots_[slot];
+    if (entry == kEmptySlot) return slot;
+    if (slot_hash(entry) == hash && views_[slot_id(entry)] == text) return slot;
+    slot = (slot + 1) & mask;
+  }
 }
 
 void StringPool::grow() {
-  std::vector<Id> old(slots_.size() * 2, kEmptySlot);
+  std::vector<Slot> old(slots_.size() * 2, kEmptySlot);
   old.swap(slots_);
   const std::size_t mask = slots_.size() - 1;
-  for (Id id : old) {
-    if (id == kEmptySlot) continue;
-    std::size_t slot = std::hash<std::string_view>{}(views_[id]) & mask;
+  for (const Slot entry : old) {
+    if (entry == kEmptySlot) continue;
+    std::size_t slot = slot_hash(entry) & mask;
     while (slots_[slot] != kEmptySlot) slot = (slot + 1) & mask;
-    slots_[slot] = id;
+    slots_[slot] = entry;
   }
+}
+
+std::vector<StringPool::Id> StringPool::intern_all_plain(const StringPool& other) {
+  std::vector<Id> remap(other.views_.size(), 0);
+  for (const Slot entry : other.slots_) {
+    if (entry == kEmptySlot) continue;
+    remap[slot_id(entry)] = intern_plain(other.views_[slot_id(entry)], slot_hash(entry));
+  }
+  return remap;
 }
 
 bool StringPool::qualifies_as_composite(std::string_view text) {
@@ -98,31 +116,30 @@ std::vector<StringPool::Id> StringPool::composite_lines(Id id) const {
   return {segments_.begin() + composite.first, segments_.begin() + composite.first + composite.count};
 }
 
-StringPool::Id StringPool::intern_plain(std::string_view text) {
+StringPool::Id StringPool::intern_plain(std::string_view text, std::uint32_t hash) {
   if (text.empty()) return 0;
-  const std::size_t hash = std::hash<std::string_view>{}(text);
   std::size_t slot = slot_for(text, hash);
-  if (slots_[slot] != kEmptySlot) return slots_[slot];
+  if (slots_[slot] != kEmptySlot) return slot_id(slots_[slot]);
   if ((views_.size() + 1) * 2 > slots_.size()) {
     grow();
     slot = slot_for(text, hash);
   }
   const Id id = static_cast<Id>(views_.size());
   views_.push_back(copy_into_arena(text));
-  slots_[slot] = id;
+  slots_[slot] = make_slot(hash, id);
   return id;
 }
 
 std::optional<StringPool::Id> StringPool::find(std::string_view text) const {
   if (text.empty()) return Id{0};
-  const std::size_t slot = slot_for(text, std::hash<std::string_view>{}(text));
+  const std::size_t slot = slot_for(text, hash_of(text));
   if (slots_[slot] == kEmptySlot) return std::nullopt;
-  return slots_[slot];
+  return slot_id(slots_[slot]);
 }
 
 std::size_t StringPool::memory_bytes() const {
   return chunks_.size() * sizeof(void*) + arena_bytes_ + (kChunkBytes - std::min(chunk_used_, kChunkBytes)) +
-         views_.capacity() * sizeof(std::string_view) + slots_.capacity() * sizeof(Id) +
+         views_.capacity() * sizeof(std::string_view) + slots_.capacity() * sizeof(Slot) +
          composites_.capacity() * sizeof(Composite) + segments_.capacity() * sizeof(Id);
 }
 

@@ -25,6 +25,9 @@ class StringPool {
   StringPool();
   // Interns `text`, as a composite when it qualifies and `allow_composite` is set.
   Id intern(std::string_view text, bool allow_composite = true);
+  // Interns every plain string of `other` (reusing the hashes it stored) and returns other id → own id.
+  // Composites are not copied: map their lines through the result and call make_composite().
+  [[nodiscard]] std::vector<Id> intern_all_plain(const StringPool& other);
   // A composite made of already-interned plain ids (used when merging pools).
   Id make_composite(const std::vector<Id>& lines);
   // Id of a plain `text` when already interned (composites are never found).
@@ -45,7 +48,14 @@ class StringPool {
 
  private:
   static constexpr std::size_t kChunkBytes = 1u << 20;
-  static constexpr Id kEmptySlot = UINT32_MAX;
+  // A slot holds the string's 32-bit hash above its id, so a probe rejects a different string without
+  // touching views_ or the arena, and growing never rehashes a string.
+  using Slot = std::uint64_t;
+  static constexpr Slot kEmptySlot = UINT64_MAX;
+  static Slot make_slot(std::uint32_t hash, Id id) { return (Slot{hash} << 32) | id; }
+  static Id slot_id(Slot slot) { return static_cast<Id>(slot); }
+  static std::uint32_t slot_hash(Slot slot) { return static_cast<std::uint32_t>(slot >> 32); }
+  static std::uint32_t hash_of(std::string_view text);
 
   struct Composite {
     std::uint32_t first = 0;  // into segments_
@@ -56,14 +66,15 @@ class StringPool {
   std::size_t chunk_used_ = kChunkBytes;
   std::size_t arena_bytes_ = 0;
   std::vector<std::string_view> views_;
-  std::vector<Id> slots_;  // hash table of ids; size is a power of two
+  std::vector<Slot> slots_;  // open-addressing table; size is a power of two
   std::vector<Composite> composites_;
   std::vector<Id> segments_;
 
-  Id intern_plain(std::string_view text);
+  Id intern_plain(std::string_view text) { return intern_plain(text, hash_of(text)); }
+  Id intern_plain(std::string_view text, std::uint32_t hash);
   std::string_view copy_into_arena(std::string_view text);
   void grow();
-  [[nodiscard]] std::size_t slot_for(std::string_view text, std::size_t hash) const;
+  [[nodiscard]] std::size_t slot_for(std::string_view text, std::uint32_t hash) const;
 };
 
 }  // namespace lh::siem
