@@ -73,7 +73,7 @@ std::string summarise(const nlohmann::json& report) {
       for (const auto& path : paths) {
         std::vector<std::string> hosts;
         for (const auto& host : path.value("hosts", nlohmann::json::array())) hosts.push_back(host.get<std::string>());
-        chains.push_back(fmt::format("{}", fmt::join(hosts, " -> ")));
+        chains.push_back(fmt::format("{}", fmt::join(hosts, " → ")));
       }
       sentence += fmt::format("; {}: {}", plural(paths.size(), "multi-hop path", "multi-hop paths"), fmt::join(chains, "; "));
     }
