@@ -3,7 +3,11 @@
 // upstream that cannot be started.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <fstream>
+#include <optional>
+#include <stop_token>
+#include <thread>
 #include <mutex>
 #include <vector>
 
@@ -129,4 +133,41 @@ TEST_CASE("entity values given to correlate_smb stay values: the query keeps its
   INFO(found.joined_text());
   REQUIRE_FALSE(found.is_error);
   CHECK_FALSE(found.structured_content->value("connections", Json::array()).empty());
+}
+
+TEST_CASE("a cancelled lateral_movement_hunt stops mid-step, keeps the session usable and stores a cancelled report") {
+  lh::test::TempPath reports("cancel.db");
+  // Every upstream call takes 3 s, so the hunt is inside its first wave of searches when it is cancelled;
+  // uncancelled it would finish "complete".
+  lh::test::InProcessServer fixture(reports.path(), LH_TEST_SECOPS_LOCAL, {"--inject-latency-ms", "3000"});
+
+  std::stop_source stop;
+  lh::mcp::CallOptions options;
+  options.cancel = stop.get_token();
+  options.on_progress = [&](const lh::mcp::Progress& update) {
+    // Cancel once the hunt has started its searches (validation and connection report first).
+    if (update.message && update.message->find("hunt queries") != std::string::npos) stop.request_stop();
+  };
+  int error_code = 0;
+  try {
+    fixture.client->call_tool("lateral_movement_hunt", lh::test::demo_hunt_arguments(), options);
+  } catch (const lh::mcp::McpError& error) {
+    error_code = error.code();
+  }
+  CHECK(error_code == lh::mcp::error_code::request_cancelled);
+
+  // The handler saw notifications/cancelled and ended the hunt: its report is stored as cancelled.
+  // A bounded wait for the handler to finish, not a timing assertion.
+  std::optional<std::string> status;
+  for (int i = 0; i < 600 && !status; ++i) {
+    const auto stored = fixture.service->reports().list();
+    if (!stored.empty()) status = stored.front().status;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(status);
+  CHECK(*status == "cancelled");
+
+  // The session still answers.
+  const auto queries = fixture.client->call_tool("build_hunt_queries", Json{{"techniques", {"psexec"}}});
+  CHECK_FALSE(queries.is_error);
 }
