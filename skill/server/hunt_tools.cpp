@@ -32,6 +32,28 @@ constexpr std::string_view kUnreachable = "skill.gateway.unreachable: ";
 
 Json tool_schema(std::string_view name) { return embedded::schema(name); }
 
+// Every hunt tool is non-destructive and idempotent (document_hunt posts once per hunt and case); they
+// differ in whether they write at all and whether they reach upstream servers.
+enum class Writes { nothing, a_case_comment_once };
+enum class Upstreams { none, called };
+
+// A tool with its title, annotations and the schemas schemas/tools/<name>.input.json and
+// <output_schema>.json (default <name>.output).
+mcp::Tool hunt_tool(const std::string& name, const std::string& title, Writes writes, Upstreams upstreams,
+                    std::string output_schema = {}) {
+  mcp::Tool tool;
+  tool.name = name;
+  tool.title = title;
+  tool.input_schema = tool_schema(name + ".input");
+  tool.output_schema = tool_schema(output_schema.empty() ? name + ".output" : output_schema);
+  tool.annotations = {.title = title,
+                      .read_only_hint = writes == Writes::nothing,
+                      .destructive_hint = false,
+                      .idempotent_hint = true,
+                      .open_world_hint = upstreams == Upstreams::called};
+  return tool;
+}
+
 // The catalogue's technique ids as the enum of a "techniques" argument, so a typo is rejected with
 // the valid ids listed before anything runs.
 Json with_technique_enum(Json schema) {
@@ -138,9 +160,11 @@ void add_report_resource(mcp::Server& server, HuntService& service, const std::s
 // ---- lateral_movement_hunt --------------------------------------------------------------------
 
 void add_lateral_movement_hunt(mcp::Server& server, HuntService& service) {
-  mcp::Tool tool;
-  tool.name = "lateral_movement_hunt";
-  tool.title = "Hunt Windows lateral movement";
+  // Not read-only: with document=true it posts a comment on the case (once per hunt, so repeating the
+  // call changes nothing more).
+  mcp::Tool tool = hunt_tool("lateral_movement_hunt", "Hunt Windows lateral movement", Writes::a_case_comment_once,
+                             Upstreams::called, "hunt_report");
+  tool.input_schema = with_technique_enum(std::move(tool.input_schema));
   tool.description =
       "Runs the whole lateral-movement hunt in one call: researches the techniques (get_threat_intel) while every "
       "hunt query (PsExec, WMI, WinRM, scheduled tasks, services, DCOM, RDP, SMB tool transfer, ...) runs in "
@@ -151,15 +175,6 @@ void add_lateral_movement_hunt(mcp::Server& server, HuntService& service) {
       "on hunt_case_id (once). Returns the report (every query with its count, negative results, findings with "
       "ATT&CK ids, severity, confidence, reasons and evidence) and stores it as hunt://reports/{id}. An "
       "incomplete hunt still returns its report, marked INCOMPLETE with the failed steps.";
-  tool.input_schema = with_technique_enum(tool_schema("lateral_movement_hunt.input"));
-  tool.output_schema = tool_schema("hunt_report");
-  // Not read-only: with document=true it posts a comment on the case (once per hunt, so repeating the
-  // call changes nothing more).
-  tool.annotations = {.title = tool.title,
-                      .read_only_hint = false,
-                      .destructive_hint = false,
-                      .idempotent_hint = true,
-                      .open_world_hint = true};
   tool.handler = [&server, &service](const Json& arguments, ToolContext& context) {
     HuntOutcome outcome = run_hunt_call(service, arguments, progress_sink(context), context.stop_token());
     if (outcome.is_error) {
@@ -197,21 +212,13 @@ void add_lateral_movement_hunt(mcp::Server& server, HuntService& service) {
 // ---- build_hunt_queries -----------------------------------------------------------------------
 
 void add_build_hunt_queries(mcp::Server& server, HuntService& service) {
-  mcp::Tool tool;
-  tool.name = "build_hunt_queries";
-  tool.title = "Build the hunt's UDM queries";
+  mcp::Tool tool = hunt_tool("build_hunt_queries", "Build the hunt's UDM queries", Writes::nothing, Upstreams::none);
+  tool.input_schema = with_technique_enum(std::move(tool.input_schema));
   tool.description =
       "Returns the hunt's UDM search queries for the chosen techniques (all by default), each combined with "
       "target_scope_query as (<query>) AND (<scope>), without running them: ready to paste into a Google SecOps "
       "console or to run with search_udm. Also lists the techniques' ATT&CK ids and port profiles, and on request "
       "the seed skill's queries with what was wrong in them. Needs no upstream server.";
-  tool.input_schema = with_technique_enum(tool_schema("build_hunt_queries.input"));
-  tool.output_schema = tool_schema("build_hunt_queries.output");
-  tool.annotations = {.title = tool.title,
-                      .read_only_hint = true,
-                      .destructive_hint = false,
-                      .idempotent_hint = true,
-                      .open_world_hint = false};
   tool.quick = true;
   tool.handler = [&service](const Json& arguments, ToolContext&) {
     return guarded("build_hunt_queries", [&] {
@@ -275,9 +282,8 @@ void add_build_hunt_queries(mcp::Server& server, HuntService& service) {
 // ---- correlate_smb ----------------------------------------------------------------------------
 
 void add_correlate_smb(mcp::Server& server, HuntService& service) {
-  mcp::Tool tool;
-  tool.name = "correlate_smb";
-  tool.title = "Correlate network connections with a remote execution";
+  mcp::Tool tool = hunt_tool("correlate_smb", "Correlate network connections with a remote execution", Writes::nothing,
+                             Upstreams::called);
   tool.description =
       "The hunt's network step on its own: connections from source to target (IPs or host names) around time "
       "(within window_seconds either side), on port 445 by default, or on the port profiles asked for (smb, rpc "
@@ -286,13 +292,6 @@ void add_correlate_smb(mcp::Server& server, HuntService& service) {
       "the argument); a host name is first resolved to the addresses that host logged as its own, then the exact "
       "address search runs, and the result's resolution says how each name was resolved. No connection found is "
       "a negative result, not an error.";
-  tool.input_schema = tool_schema("correlate_smb.input");
-  tool.output_schema = tool_schema("correlate_smb.output");
-  tool.annotations = {.title = tool.title,
-                      .read_only_hint = true,
-                      .destructive_hint = false,
-                      .idempotent_hint = true,
-                      .open_world_hint = true};
   tool.handler = [&service](const Json& arguments, ToolContext& context) {
     return guarded("correlate_smb", [&] {
       workflow::SmbCorrelationRequest request;
@@ -331,19 +330,10 @@ void add_correlate_smb(mcp::Server& server, HuntService& service) {
 // ---- research_techniques ----------------------------------------------------------------------
 
 void add_research_techniques(mcp::Server& server, HuntService& service) {
-  mcp::Tool tool;
-  tool.name = "research_techniques";
-  tool.title = "Research lateral-movement techniques";
+  mcp::Tool tool = hunt_tool("research_techniques", "Research lateral-movement techniques", Writes::nothing, Upstreams::called);
   tool.description =
       "Asks the configured threat-intel tool (get_threat_intel) about each technique, by catalogue id (psexec, "
       "wmi, ...) or ATT&CK id (T1021.002, T1047, T1570, ...), in parallel.";
-  tool.input_schema = tool_schema("research_techniques.input");
-  tool.output_schema = tool_schema("research_techniques.output");
-  tool.annotations = {.title = tool.title,
-                      .read_only_hint = true,
-                      .destructive_hint = false,
-                      .idempotent_hint = true,
-                      .open_world_hint = true};
   tool.handler = [&service](const Json& arguments, ToolContext& context) {
     return guarded("research_techniques", [&] {
       Json result = workflow::research_techniques(service.gateway(context.stop_token()),
@@ -366,19 +356,10 @@ void add_research_techniques(mcp::Server& server, HuntService& service) {
 // ---- enrich_entities --------------------------------------------------------------------------
 
 void add_enrich_entities(mcp::Server& server, HuntService& service) {
-  mcp::Tool tool;
-  tool.name = "enrich_entities";
-  tool.title = "Enrich hosts, users, IPs and IoCs";
+  mcp::Tool tool = hunt_tool("enrich_entities", "Enrich hosts, users, IPs and IoCs", Writes::nothing, Upstreams::called);
   tool.description =
       "Looks up each entity in the SIEM (lookup_entity) and, for hashes, IPs and domains, in the threat-intel "
       "reports and IoC matches when configured; all in parallel. A bare string has its type guessed.";
-  tool.input_schema = tool_schema("enrich_entities.input");
-  tool.output_schema = tool_schema("enrich_entities.output");
-  tool.annotations = {.title = tool.title,
-                      .read_only_hint = true,
-                      .destructive_hint = false,
-                      .idempotent_hint = true,
-                      .open_world_hint = true};
   tool.handler = [&service](const Json& arguments, ToolContext& context) {
     return guarded("enrich_entities", [&] {
       Json entities = Json::array();
@@ -405,19 +386,10 @@ void add_enrich_entities(mcp::Server& server, HuntService& service) {
 // ---- find_related_cases -----------------------------------------------------------------------
 
 void add_find_related_cases(mcp::Server& server, HuntService& service) {
-  mcp::Tool tool;
-  tool.name = "find_related_cases";
-  tool.title = "Find related cases";
+  mcp::Tool tool = hunt_tool("find_related_cases", "Find related cases", Writes::nothing, Upstreams::called);
   tool.description =
       "Pages through the case system (list_cases) and returns the cases that name any of the entities (hosts, "
       "users, IPs, hashes, domains), with the entities each one matched.";
-  tool.input_schema = tool_schema("find_related_cases.input");
-  tool.output_schema = tool_schema("find_related_cases.output");
-  tool.annotations = {.title = tool.title,
-                      .read_only_hint = true,
-                      .destructive_hint = false,
-                      .idempotent_hint = true,
-                      .open_world_hint = true};
   tool.handler = [&service](const Json& arguments, ToolContext& context) {
     return guarded("find_related_cases", [&] {
       Json result = workflow::find_related_cases(service.gateway(context.stop_token()),
@@ -441,20 +413,12 @@ void add_find_related_cases(mcp::Server& server, HuntService& service) {
 // ---- document_hunt ----------------------------------------------------------------------------
 
 void add_document_hunt(mcp::Server& server, HuntService& service) {
-  mcp::Tool tool;
-  tool.name = "document_hunt";
-  tool.title = "Document a hunt on a case";
+  mcp::Tool tool =
+      hunt_tool("document_hunt", "Document a hunt on a case", Writes::a_case_comment_once, Upstreams::called);
   tool.description =
       "Posts a stored hunt report (report_id = the hunt_id of hunt://reports/{id}) as a comment on case_id "
       "(post_case_comment), with a fingerprint line; never twice for the same hunt on the same case: the report "
       "store and the case's existing comments are both checked first, and a repeat answers already_posted.";
-  tool.input_schema = tool_schema("document_hunt.input");
-  tool.output_schema = tool_schema("document_hunt.output");
-  tool.annotations = {.title = tool.title,
-                      .read_only_hint = false,
-                      .destructive_hint = false,
-                      .idempotent_hint = true,
-                      .open_world_hint = true};
   tool.handler = [&service](const Json& arguments, ToolContext& context) {
     return guarded("document_hunt", [&] {
       const std::string report_id = arguments.at("report_id").get<std::string>();
