@@ -40,6 +40,12 @@ group "unit and integration tests (ctest)" \
 [ -x "$root/scripts/conformance-lateral-hunt.sh" ] && group "MCP conformance suite against lateral-hunt" "$root/scripts/conformance-lateral-hunt.sh" "$build_dir"
 [ -x "$root/scripts/integration.sh" ] && group "secops-local through the TypeScript SDK (OTRF oracle)" "$root/scripts/integration.sh" "$build_dir"
 [ -x "$root/scripts/interop.sh" ] && group "TypeScript SDK and Inspector interop" "$root/scripts/interop.sh" "$build_dir"
+# Hardening: the whole suite again under ASan+UBSan (clang; that build also holds the fuzz targets),
+# a short smoke run of every fuzz target, and the unit suites under valgrind.
+asan_dir="${LH_ASAN_BUILD_DIR:-$root/build-asan}"
+[ -x "$root/scripts/sanitize.sh" ] && group "whole suite under ASan+UBSan" "$root/scripts/sanitize.sh" --build-dir "$asan_dir"
+[ -x "$root/scripts/fuzz.sh" ] && group "fuzz smoke" "$root/scripts/fuzz.sh" --smoke --build-dir "$asan_dir"
+[ -x "$root/scripts/valgrind.sh" ] && group "unit suites under valgrind" "$root/scripts/valgrind.sh" --build-dir "$build_dir"
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
