@@ -9,7 +9,9 @@ std::string to_wire(const mcp::Json& message) {
 std::optional<mcp::Json> parse_json(std::string_view text, std::string* error) {
   try {
     return mcp::Json::parse(text.begin(), text.end());
-  } catch (const mcp::Json::parse_error& e) {
+  } catch (const mcp::Json::exception& e) {
+    // parse_error, and also out_of_range for a number beyond double's range such as 1e400: either
+    // way the text is not a message we can use, and the reader thread must live on.
     if (error) {
       // Drop nlohmann's "[json.exception.parse_error.101] " prefix; the rest says where and why.
       std::string_view what = e.what();
