@@ -24,6 +24,16 @@ void ClockCorrector::add_sample(const std::string& host, TimeSource source, std:
   cache_.clear();
 }
 
+void ClockCorrector::append(const ClockCorrector& later) {
+  auto extend = [](std::vector<std::int64_t>& mine, const std::vector<std::int64_t>& theirs) {
+    const std::size_t room = kMaxSamples - std::min(kMaxSamples, mine.size());
+    mine.insert(mine.end(), theirs.begin(), theirs.begin() + static_cast<std::ptrdiff_t>(std::min(room, theirs.size())));
+  };
+  for (const auto& [key, samples] : later.samples_) extend(samples_[key], samples);
+  for (const auto& [source, samples] : later.unit_) extend(unit_[source], samples);
+  cache_.clear();
+}
+
 void ClockCorrector::observe(std::string_view hostname, const NormaliseOutcome& outcome) {
   if (!outcome.utc_time_us) return;
   const std::string host = short_hostname(hostname);

@@ -28,6 +28,9 @@ class ClockCorrector {
 
   // Learns from one event (only Sysmon events with UtcTime teach anything).
   void observe(std::string_view hostname, const NormaliseOutcome& outcome);
+  // Adds what `later` learned from the records that follow this corrector's (the parts of a split unit, in
+  // order): the result is the corrector that would have observed both in sequence.
+  void append(const ClockCorrector& later);
   // Offset (µs) to add to a time read from `source` on `hostname`; 0 for sysmon_utc and none.
   [[nodiscard]] std::int64_t offset_us(std::string_view hostname, TimeSource source) const;
 

@@ -81,11 +81,53 @@ struct EventRecord {
 };
 static_assert(sizeof(EventRecord) == 24);
 
-// The fields with posting lists keyed by string id; metadata.event_type is keyed by enum ordinal.
-constexpr std::array<udm::FieldId, 7> kStringIndexedFields = {
-    udm::fields::product_event_type, udm::fields::principal_hostname, udm::fields::target_hostname,
-    udm::fields::principal_ip,       udm::fields::target_ip,          udm::fields::principal_user_userid,
-    udm::fields::target_user_userid};
+// The fields with posting lists keyed by string id; metadata.event_type is keyed by enum ordinal. Besides
+// the fields Chronicle indexes, the process images and command lines hunt queries filter on: they have few
+// distinct values next to the events holding them, so testing each distinct value once replaces testing
+// every event.
+constexpr std::array<udm::FieldId, 12> kStringIndexedFields = {
+    udm::fields::product_event_type,
+    udm::fields::principal_hostname,
+    udm::fields::target_hostname,
+    udm::fields::principal_ip,
+    udm::fields::target_ip,
+    udm::fields::principal_user_userid,
+    udm::fields::target_user_userid,
+    udm::field(udm::Noun::Principal, udm::NounField::ProcessFileFullPath),
+    udm::field(udm::Noun::Target, udm::NounField::ProcessFileFullPath),
+    udm::field(udm::Noun::Src, udm::NounField::ProcessFileFullPath),
+    udm::field(udm::Noun::Principal, udm::NounField::ProcessCommandLine),
+    udm::field(udm::Noun::Target, udm::NounField::ProcessCommandLine)};
+
+// One string value as an event, for testing a condition against an index's distinct values.
+class SingleValueView final : public udm::EventView {
+ public:
+  SingleValueView(udm::FieldId field, std::string_view text) : field_(field), text_(text) {}
+  std::int64_t timestamp_us() const override { return 0; }
+  bool for_each_value(udm::FieldId field, udm::ValueVisitor visit) const override {
+    return field != field_ || visit(udm::Value{udm::ValueType::String, text_, 0, {}});
+  }
+  bool for_each_field(udm::FieldValueVisitor visit) const override {
+    return visit(field_, udm::Value{udm::ValueType::String, text_, 0, {}});
+  }
+
+ private:
+  udm::FieldId field_;
+  std::string_view text_;
+};
+
+// Enum fields with posting lists keyed by ordinal: the event type, and the two enums hunt queries pin
+// (INBOUND connections, NETWORK logons).
+constexpr std::array<udm::FieldId, 3> kEnumIndexedFields = {
+    udm::fields::event_type, udm::field(udm::TopField::NetworkDirection),
+    udm::field(udm::TopField::ExtensionsAuthMechanism)};
+
+int enum_index_slot(udm::FieldId field) {
+  for (std::size_t i = 0; i < kEnumIndexedFields.size(); ++i) {
+    if (kEnumIndexedFields[i] == field) return static_cast<int>(i);
+  }
+  return -1;
+}
 
 int string_index_slot(udm::FieldId field) {
   for (std::size_t i = 0; i < kStringIndexedFields.size(); ++i) {
@@ -107,8 +149,53 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 1469598103934665
 struct EventStore::Data {
   Data() {
     field_types.resize(udm::field_id_limit());
-    for (udm::FieldId id = 0; id < udm::field_id_limit(); ++id) field_types[id] = udm::field_info(id).type;
+    field_rank.resize(udm::field_id_limit());
+    for (udm::FieldId id = 0; id < udm::field_id_limit(); ++id) {
+      field_types[id] = udm::field_info(id).type;
+      field_rank[id] = udm::field_info(id).is_map ? kMapRankBase + id : id;
+    }
     key_strings.push_back(0);
+  }
+
+  // An event's entries are kept sorted by (field rank, key): plain fields by id, then map fields by id and,
+  // within additional.fields, by key. A plain-field lookup stops after the few plain entries, a map lookup
+  // is a binary search. Values of one field keep their insertion order (the sort is stable).
+  static constexpr std::uint32_t kMapRankBase = 1u << 16;
+  [[nodiscard]] std::uint64_t sort_key(const Entry& entry) const {
+    const std::uint32_t rank = field_rank[entry.field];
+    const std::uint32_t key = entry.field == udm::fields::additional_fields ? entry.key : 0;
+    return (std::uint64_t{rank} << 32) | key;
+  }
+  void sort_entries(Entry* begin, Entry* end) const {
+    // Insertion sort: the normaliser emits entries nearly in this order already, so this is close to linear.
+    for (Entry* current = begin + (begin != end ? 1 : 0); current < end; ++current) {
+      const Entry moving = *current;
+      const std::uint64_t moving_key = sort_key(moving);
+      Entry* hole = current;
+      while (hole != begin && sort_key(hole[-1]) > moving_key) {
+        *hole = hole[-1];
+        --hole;
+      }
+      *hole = moving;
+    }
+  }
+  // The entries of `field` (and, for additional.fields, `key`; kNoKey: any key) within [begin, end).
+  std::pair<const Entry*, const Entry*> entries_of(const Entry* begin, const Entry* end, udm::FieldId field,
+                                                   std::uint16_t key = kNoKey) const {
+    const std::uint32_t rank = field_rank[field];
+    if (rank < kMapRankBase) {
+      const Entry* first = begin;
+      while (first != end && field_rank[first->field] < rank) ++first;
+      const Entry* last = first;
+      while (last != end && last->field == field) ++last;
+      return {first, last};
+    }
+    const bool by_key = field == udm::fields::additional_fields && key != kNoKey;
+    const std::uint64_t low = (std::uint64_t{rank} << 32) | (by_key ? key : 0);
+    const std::uint64_t high = by_key ? low : (std::uint64_t{rank} << 32) | 0xFFFFFFFFu;
+    const Entry* first = std::partition_point(begin, end, [&](const Entry& e) { return sort_key(e) < low; });
+    const Entry* last = std::partition_point(first, end, [&](const Entry& e) { return sort_key(e) <= high; });
+    return {first, last};
   }
 
   // Small key id for a pool id; kNoKey when the key table is full.
@@ -123,6 +210,7 @@ struct EventStore::Data {
   }
 
   std::vector<udm::ValueType> field_types;
+  std::vector<std::uint32_t> field_rank;                    // see sort_key
   std::vector<std::uint32_t> key_strings;                   // key id → pool id
   std::unordered_map<std::uint32_t, std::uint16_t> key_ids;  // pool id → key id
   StringPool pool;
@@ -131,13 +219,17 @@ struct EventStore::Data {
   std::vector<std::int64_t> big_ints;
   std::size_t dropped_keys = 0;  // map values whose key did not fit the key table (reported by load)
   std::vector<std::string> units;
-  // Per event (in time order), which fields it holds: field bits, then kKeyMaskWords words of map-key
-  // bits (key id mod 256; an event has some 40 keys, so about 15% of the key bits are set).
-  static constexpr std::size_t kKeyMaskWords = 4;
-  std::size_t field_words = (udm::field_id_limit() + 63) / 64;
-  std::size_t mask_stride = field_words + kKeyMaskWords;
+  // Per event (in time order), which fields it holds: one word of field bits, then kKeyMaskWords words of
+  // map-key bits (key id mod 128). Field bits number only the fields that occur in the store (field_bit, in
+  // order of appearance; past 64 they share bits, which weakens the filter but never rejects a match), so
+  // 24 bytes per event do what 56 did.
+  static constexpr std::size_t kKeyMaskWords = 2;
+  static constexpr std::uint8_t kNoFieldBit = UINT8_MAX;
+  static constexpr std::size_t field_words = 1;
+  static constexpr std::size_t mask_stride = field_words + kKeyMaskWords;
+  std::vector<std::uint8_t> field_bit;
   std::vector<std::uint64_t> masks;
-  std::vector<std::vector<std::uint32_t>> by_event_type;
+  std::array<std::vector<std::vector<std::uint32_t>>, kEnumIndexedFields.size()> by_enum;  // [slot][ordinal]
   std::array<std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>, kStringIndexedFields.size()> by_string;
   std::optional<std::int64_t> now;
   std::string name_prefix = "projects/lateral-hunt/locations/local/instances/embedded";
@@ -183,8 +275,9 @@ class StoredEventView final : public udm::EventView {
   bool for_each_value(udm::FieldId field, udm::ValueVisitor visit) const override {
     const auto& record = data_.events[index_];
     const Entry* begin = data_.entries.at(record.first);
-    for (const Entry* e = begin; e != begin + record.count; ++e) {
-      if (e->field == field && !visit(data_.value_of(*e, scratch_))) return false;
+    const auto [first, last] = data_.entries_of(begin, begin + record.count, field);
+    for (const Entry* e = first; e != last; ++e) {
+      if (!visit(data_.value_of(*e, scratch_))) return false;
     }
     return true;
   }
@@ -210,8 +303,9 @@ class StoredEventView final : public udm::EventView {
     const std::uint16_t key_id = cached_key_id_;
     const auto& record = data_.events[index_];
     const Entry* begin = data_.entries.at(record.first);
-    for (const Entry* e = begin; e != begin + record.count; ++e) {
-      if (e->field == map_field && e->key == key_id && !visit(data_.value_of(*e, scratch_))) return false;
+    const auto [first, last] = data_.entries_of(begin, begin + record.count, map_field, key_id);
+    for (const Entry* e = first; e != last; ++e) {
+      if (e->key == key_id && !visit(data_.value_of(*e, scratch_))) return false;
     }
     return true;
   }
@@ -334,6 +428,7 @@ class StoreBatch final : public udm::EventBuilder {
         }
         out[k] = entry;
       }
+      data.sort_entries(out, out + event.count);
       if (corrections && event.time_source != TimeSource::none && event.time_source != TimeSource::sysmon_utc) {
         corrections->push_back(
             Correction{static_cast<std::uint32_t>(data.events.size()), remap[event.host], event.time_source});
@@ -363,27 +458,50 @@ class StoreBatch final : public udm::EventBuilder {
 
 namespace {
 
+// Bad records of one part of a split unit: kept with the part's own line numbers until the parts before it
+// have been counted, then reported with the unit's line numbers.
+struct PartErrors {
+  std::vector<std::pair<std::size_t, std::string>> kept;
+  std::size_t count = 0;
+  std::size_t max = IngestReport::kDefaultMaxErrors;
+};
+
 class UnitSink final : public RecordSink {
  public:
   // Events built before a slice is merged into the store: bounds the unit-local memory.
-  static constexpr std::size_t kSliceEvents = 16384;
+  static constexpr std::size_t kSliceEvents = 4096;
 
-  UnitSink(std::string unit_name, EventStore::Data& data, IngestReport& report)
+  // A whole unit: errors are reported at once as "unit:line: what".
+  UnitSink(const std::string& unit_name, EventStore::Data& data, IngestReport& report)
+      : UnitSink(unit_name, data, register_unit(data, unit_name), report, nullptr) {}
+  // One part of a split unit, stored under `unit` (registered by the caller); line numbers are the part's.
+  UnitSink(std::string unit_name, EventStore::Data& data, std::uint32_t unit, IngestReport& report,
+           PartErrors* part_errors)
       : unit_name_(std::move(unit_name)),
         data_(data),
-        unit_(register_unit(data, unit_name_)),
+        unit_(unit),
         report_(report),
-        counts_(report.per_unit[unit_name_]) {}
+        counts_(report.per_unit[unit_name_]),
+        part_errors_(part_errors) {}
 
   // Merges what is left and applies the clock corrections learned over the whole unit.
   void finish() {
-    batch_.merge_into(data_, unit_, &corrections_);
-    std::lock_guard lock(data_.merge_mutex);
-    for (const auto& correction : corrections_) {
-      data_.events[correction.index].time_us += corrector_.offset_us(data_.pool.get(correction.host), correction.source);
-    }
+    finish_part();
+    apply_corrections(data_, corrector_, corrections_);
     corrections_.clear();
     corrections_.shrink_to_fit();
+  }
+  // Merges what is left; the corrections wait for the unit's other parts (take_corrector, take_corrections).
+  void finish_part() { batch_.merge_into(data_, unit_, &corrections_); }
+  ClockCorrector take_corrector() { return std::move(corrector_); }
+  std::vector<StoreBatch::Correction> take_corrections() { return std::move(corrections_); }
+
+  static void apply_corrections(EventStore::Data& data, const ClockCorrector& corrector,
+                                const std::vector<StoreBatch::Correction>& corrections) {
+    std::lock_guard lock(data.merge_mutex);
+    for (const auto& correction : corrections) {
+      data.events[correction.index].time_us += corrector.offset_us(data.pool.get(correction.host), correction.source);
+    }
   }
 
   void on_flat_event(const FlatEvent& event, std::size_t line) override {
@@ -419,6 +537,11 @@ class UnitSink final : public RecordSink {
   void on_bad_record(std::size_t line, std::string_view message) override {
     ++counts_.read;
     ++counts_.skipped;
+    if (part_errors_ != nullptr) {
+      ++part_errors_->count;
+      if (part_errors_->kept.size() < part_errors_->max) part_errors_->kept.emplace_back(line, std::string(message));
+      return;
+    }
     report_.add_error(fmt::format("{}:{}: {}", unit_name_, line, message));
   }
 
@@ -435,8 +558,23 @@ class UnitSink final : public RecordSink {
   StoreBatch batch_;
   IngestReport& report_;
   UnitCounts& counts_;
+  PartErrors* part_errors_ = nullptr;
   ClockCorrector corrector_;
   std::vector<StoreBatch::Correction> corrections_;
+};
+
+// One part of a JSON-lines file split for parallel loading, and what it leaves for the file's finalisation.
+struct UnitPart {
+  std::size_t unit = 0;        // index into the enumerated units
+  std::uint64_t begin = 0;     // byte range in the file
+  std::uint64_t end = 0;
+  std::uint32_t stored_unit = 0;  // data.units entry its events carry until the file is finalised
+  std::uint64_t newlines = 0;
+  IngestReport report;
+  PartErrors errors;
+  std::string read_error;
+  ClockCorrector corrector;
+  std::vector<StoreBatch::Correction> corrections;
 };
 
 }  // namespace
@@ -449,15 +587,56 @@ EventStore& EventStore::operator=(EventStore&&) noexcept = default;
 IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, const LoadOptions& options) {
   IngestReport report;
   report.max_errors = options.max_errors;
+  Data& d = *data_;
   const std::vector<InputUnit> units = enumerate_inputs(paths, report);
+
+  // Work items: whole units, or line-aligned parts of large JSON-lines files (so one file uses every thread).
+  // A part's events carry their own unit entry and part-relative line numbers until the file is finalised
+  // below; the result is the same store as reading the file whole.
+  struct WorkItem {
+    std::size_t unit = 0;
+    UnitPart* part = nullptr;
+  };
+  std::deque<UnitPart> parts;
+  std::vector<std::vector<UnitPart*>> parts_of(units.size());
+  std::vector<WorkItem> items;
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const auto starts = options.threads >= 2 ? split_json_lines(units[i], options.part_bytes) : std::vector<std::uint64_t>{};
+    if (starts.empty()) {
+      items.push_back(WorkItem{i, nullptr});
+      continue;
+    }
+    std::error_code ec;
+    const std::uint64_t size = std::filesystem::file_size(units[i].path, ec);
+    for (std::size_t k = 0; k < starts.size(); ++k) {
+      UnitPart& part = parts.emplace_back();
+      part.unit = i;
+      part.begin = starts[k];
+      part.end = k + 1 < starts.size() ? starts[k + 1] : size;
+      part.stored_unit = UnitSink::register_unit(d, units[i].name);
+      part.report.max_errors = options.max_errors;
+      part.errors.max = options.max_errors;
+      parts_of[i].push_back(&part);
+      items.push_back(WorkItem{i, &part});
+    }
+  }
+
   std::atomic<std::size_t> next{0};
   std::mutex report_mutex;
   auto worker = [&] {
-    for (std::size_t i = next++; i < units.size(); i = next++) {
-      const InputUnit& unit = units[i];
+    for (std::size_t n = next++; n < items.size(); n = next++) {
+      const InputUnit& unit = units[items[n].unit];
+      if (UnitPart* part = items[n].part) {
+        UnitSink sink(unit.name, d, part->stored_unit, part->report, &part->errors);
+        part->read_error = read_json_lines_part(unit, part->begin, part->end, sink, part->newlines);
+        sink.finish_part();
+        part->corrector = sink.take_corrector();
+        part->corrections = sink.take_corrections();
+        continue;
+      }
       IngestReport unit_report;
       unit_report.max_errors = options.max_errors;
-      UnitSink sink(unit.name, *data_, unit_report);
+      UnitSink sink(unit.name, d, unit_report);
       const std::string error = read_unit(unit, sink);
       if (!error.empty()) unit_report.add_error(fmt::format("{}: {}", unit.name, error));
       sink.finish();
@@ -465,16 +644,62 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
       report.merge(unit_report);
     }
   };
-  const unsigned thread_count = std::max(1u, std::min<unsigned>(options.threads, static_cast<unsigned>(units.size())));
+  const unsigned thread_count = std::max(1u, std::min<unsigned>(options.threads, static_cast<unsigned>(items.size())));
   {
     std::vector<std::jthread> threads;
     for (unsigned t = 1; t < thread_count; ++t) threads.emplace_back(worker);
     worker();
   }
+
+  // Finalise split files: one unit entry, the file's line numbers, the clock corrections learned over the
+  // whole file (samples in file order), and the bad records in file order.
+  if (!parts.empty()) {
+    std::vector<std::uint32_t> stored_unit(d.units.size());
+    std::vector<std::uint32_t> line_base(d.units.size(), 0);
+    for (std::uint32_t u = 0; u < stored_unit.size(); ++u) stored_unit[u] = u;
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      if (parts_of[i].empty()) continue;
+      std::uint64_t base = 0;
+      for (const UnitPart* part : parts_of[i]) {
+        stored_unit[part->stored_unit] = parts_of[i].front()->stored_unit;
+        line_base[part->stored_unit] = static_cast<std::uint32_t>(base);
+        base += part->newlines;
+      }
+    }
+    for (auto& record : d.events) {
+      if (record.unit < stored_unit.size() && stored_unit[record.unit] != record.unit) {
+        record.line += line_base[record.unit];
+        record.unit = stored_unit[record.unit];
+      }
+    }
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      if (parts_of[i].empty()) continue;
+      ClockCorrector corrector;
+      for (const UnitPart* part : parts_of[i]) corrector.append(part->corrector);
+      IngestReport unit_report;
+      unit_report.max_errors = options.max_errors;
+      const std::string* previous_read_error = nullptr;
+      for (UnitPart* part : parts_of[i]) {
+        UnitSink::apply_corrections(d, corrector, part->corrections);
+        part->corrections = {};
+        for (const auto& [line, message] : part->errors.kept) {
+          unit_report.add_error(fmt::format("{}:{}: {}", units[i].name, line + line_base[part->stored_unit], message));
+        }
+        // Errors beyond the kept ones still count.
+        unit_report.error_count += part->errors.count - part->errors.kept.size();
+        if (!part->read_error.empty() && (!previous_read_error || *previous_read_error != part->read_error)) {
+          unit_report.add_error(fmt::format("{}: {}", units[i].name, part->read_error));
+          previous_read_error = &part->read_error;
+        }
+        unit_report.merge(part->report);
+      }
+      report.merge(unit_report);
+    }
+  }
   finish();
-  if (data_->dropped_keys > 0) {
+  if (d.dropped_keys > 0) {
     report.add_error(fmt::format("store: more than {} distinct labels/additional.fields keys; {} values kept "
-                                 "under an empty key", kMaxKeys, data_->dropped_keys));
+                                 "under an empty key", kMaxKeys, d.dropped_keys));
   }
   return report;
 }
@@ -508,23 +733,30 @@ void EventStore::finish() {
     if (a.line != b.line) return a.line < b.line;
     return a.ordinal < b.ordinal;
   });
-  d.by_event_type.assign(udm::enum_values(udm::EnumKind::EventType).size(), {});
+  for (std::size_t slot = 0; slot < kEnumIndexedFields.size(); ++slot) {
+    d.by_enum[slot].assign(udm::enum_values(udm::field_info(kEnumIndexedFields[slot]).enum_kind).size(), {});
+  }
   for (auto& map : d.by_string) map.clear();
   d.masks.assign(d.events.size() * d.mask_stride, 0);
+  d.field_bit.assign(udm::field_id_limit(), Data::kNoFieldBit);
+  std::uint8_t next_field_bit = 0;
   for (std::uint32_t index = 0; index < d.events.size(); ++index) {
     const auto& record = d.events[index];
     const Entry* values = d.entries.at(record.first);
     std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
     for (std::uint32_t k = 0; k < record.count; ++k) {
       const Entry& entry = values[k];
-      mask[entry.field / 64] |= std::uint64_t{1} << (entry.field % 64);
+      std::uint8_t& field_bit = d.field_bit[entry.field];
+      if (field_bit == Data::kNoFieldBit) field_bit = next_field_bit++ % 64;
+      mask[0] |= std::uint64_t{1} << field_bit;
       if (entry.key != kNoKey && entry.key != kBigInteger) {
         const std::size_t bit = entry.key % (Data::kKeyMaskWords * 64);
         mask[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
       }
-      if (entry.field == udm::fields::event_type) {
-        if (entry.value < d.by_event_type.size()) {
-          auto& list = d.by_event_type[entry.value];
+      if (const int enum_slot = enum_index_slot(entry.field); enum_slot >= 0) {
+        auto& lists = d.by_enum[static_cast<std::size_t>(enum_slot)];
+        if (entry.value < lists.size()) {
+          auto& list = lists[entry.value];
           if (list.empty() || list.back() != index) list.push_back(index);
         }
         continue;
@@ -535,7 +767,9 @@ void EventStore::finish() {
       if (list.empty() || list.back() != index) list.push_back(index);
     }
   }
-  for (auto& list : d.by_event_type) list.shrink_to_fit();
+  for (auto& lists : d.by_enum) {
+    for (auto& list : lists) list.shrink_to_fit();
+  }
   for (auto& map : d.by_string) {
     for (auto& [value, list] : map) list.shrink_to_fit();
   }
@@ -578,14 +812,16 @@ SearchResult EventStore::search(const Predicate& predicate, const udm::IndexHint
 
 SearchResult EventStore::search_impl(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
                                      std::size_t max_events, const std::vector<FieldRequirement>& required,
-                                     const std::vector<ExactValue>& exact) const {
+                                     const std::vector<ExactValue>& exact, const std::vector<ListPin>& list_pins) const {
   const Data& d = *data_;
   SearchResult result;
   // The presence mask every candidate must cover.
   std::vector<std::uint64_t> need(d.mask_stride, 0);
   bool need_any = false;
   for (const auto& requirement : required) {
-    need[requirement.field / 64] |= std::uint64_t{1} << (requirement.field % 64);
+    const std::uint8_t field_bit = requirement.field < d.field_bit.size() ? d.field_bit[requirement.field] : Data::kNoFieldBit;
+    if (field_bit == Data::kNoFieldBit) return result;  // no event holds this field at all
+    need[0] |= std::uint64_t{1} << field_bit;
     need_any = true;
     if (requirement.key.empty()) continue;
     const auto pool_id = d.pool.find(requirement.key);
@@ -632,9 +868,9 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
     const Entry* end = begin + record.count;
     for (const auto& wanted : stored_exact) {
       bool found = false;
-      for (const Entry* e = begin; e != end && !found; ++e) {
-        found = e->field == wanted.field && e->value == wanted.value && e->key != kBigInteger &&
-                (wanted.any_key || e->key == wanted.key);
+      const auto [first, last] = d.entries_of(begin, end, wanted.field, wanted.any_key ? kNoKey : wanted.key);
+      for (const Entry* e = first; e != last && !found; ++e) {
+        found = e->value == wanted.value && e->key != kBigInteger && (wanted.any_key || e->key == wanted.key);
       }
       if (!found) return false;
     }
@@ -659,12 +895,14 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
     std::size_t total = 0;
     bool usable = true;  // a pin without alternatives means no event can match
     for (const auto& alternative : pin.alternatives) {
-      if (alternative.field == udm::fields::event_type && alternative.type == udm::ValueType::Enum) {
-        if (alternative.ordinal >= d.by_event_type.size()) {
+      if (const int enum_slot = enum_index_slot(alternative.field);
+          enum_slot >= 0 && alternative.type == udm::ValueType::Enum) {
+        const auto& by_ordinal = d.by_enum[static_cast<std::size_t>(enum_slot)];
+        if (alternative.ordinal >= by_ordinal.size()) {
           usable = false;
           break;
         }
-        lists.push_back(&d.by_event_type[alternative.ordinal]);
+        lists.push_back(&by_ordinal[alternative.ordinal]);
         total += lists.back()->size();
         continue;
       }
@@ -687,6 +925,10 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
         }
         continue;
       }
+      if (StringPool::qualifies_as_composite(alternative.text)) {
+        usable = false;  // stored as lines: find() cannot see it, so the index cannot answer this pin
+        break;
+      }
       const auto id = d.pool.find(alternative.text);
       if (!id) continue;  // no event holds this value
       const auto it = map.find(*id);
@@ -699,7 +941,21 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
       best = std::move(lists);
     }
   }
+  for (const auto& lists : list_pins) {
+    std::size_t total = 0;
+    for (const auto* list : lists) total += list->size();
+    if (total < best_size) {
+      best_size = total;
+      best = lists;
+    }
+  }
 
+  auto prefetch_event = [&d](std::uint32_t index) {
+    const char* entries = reinterpret_cast<const char*>(d.entries.at(d.events[index].first));
+    __builtin_prefetch(entries);
+    __builtin_prefetch(entries + 64);
+    __builtin_prefetch(d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride);
+  };
   StoredEventView view(d);
   auto consider = [&](std::uint32_t index) {
     if (!has_required(index)) return true;
@@ -718,6 +974,7 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
   if (!best) {
     if (hi - lo < kParallelScanMin || search_threads_ < 2) {
       for (std::uint32_t index = hi; index-- > lo;) {
+        if (index >= lo + kPrefetchDistance) prefetch_event(index - kPrefetchDistance);
         if (!consider(index)) break;
       }
       return result;
@@ -728,6 +985,7 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
                           std::size_t& examined) {
       StoredEventView local_view(d);
       for (std::uint32_t index = to; index-- > from && out.size() < limit;) {
+        if (index >= from + kPrefetchDistance) prefetch_event(index - kPrefetchDistance);
         if (!has_required(index)) continue;
         ++examined;
         local_view.set_index(index);
@@ -770,6 +1028,19 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
     const auto end = std::lower_bound(list->begin(), list->end(), hi) - list->begin();
     if (end > begin) cursors.push_back(Cursor{list, end - 1, begin});
   }
+  // Candidates are tested in batches, and the store's memory for the ones a few places ahead is requested
+  // while the current one is tested: each candidate's first touch is a cache miss, and this overlaps them.
+  std::vector<std::uint32_t> batch;
+  batch.reserve(kCandidateBatch);
+  auto run_batch = [&] {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (i + 2 * kPrefetchDistance < batch.size()) __builtin_prefetch(&d.events[batch[i + 2 * kPrefetchDistance]]);
+      if (i + kPrefetchDistance < batch.size()) prefetch_event(batch[i + kPrefetchDistance]);
+      if (!consider(batch[i])) return false;
+    }
+    batch.clear();
+    return true;
+  };
   std::uint32_t last_taken = UINT32_MAX;
   while (true) {
     Cursor* top = nullptr;
@@ -785,8 +1056,10 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
     --top->position;
     if (index == last_taken) continue;  // an event listed under two hinted values
     last_taken = index;
-    if (!consider(index)) break;
+    batch.push_back(index);
+    if (batch.size() == kCandidateBatch && !run_batch()) return result;
   }
+  run_batch();
   return result;
 }
 
@@ -795,9 +1068,10 @@ SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range
   // Besides the compiler's pins (equalities), every necessary condition on an indexed string field becomes a
   // pin by testing the field's distinct values: regexes, nocase, != and lists on hosts, addresses, users
   // and product event types then use the index too.
-  udm::IndexHints hints = query.hints();
+  const udm::IndexHints& hints = query.hints();
   const Data& d = *data_;
   std::vector<ExactValue> exact;
+  std::vector<ListPin> list_pins;
   for (const auto& condition : necessary_conditions(query.ast(), lists)) {
     // Exact equalities are checked on the stored ids before the predicate runs.
     if (condition.op == udm::CompareOp::Eq && !condition.nocase) {
@@ -830,21 +1104,24 @@ SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range
     } catch (const std::exception&) {
       continue;
     }
-    udm::IndexPin pin;
+    // Each distinct value is tested once; the pin is the union of the matching values' posting lists.
+    ListPin pin;
     std::string text;
     for (const auto& [value_id, list] : map) {
-      text.clear();
-      d.pool.append_to(value_id, text);
-      udm::Event probe;
-      probe.add_string(condition.field, text);
-      if (test->matches(probe)) {
-        pin.alternatives.push_back(udm::IndexPin::Alternative{condition.field, udm::ValueType::String, text, 0, false});
+      std::string_view value;
+      if (StringPool::is_composite(value_id)) {
+        text.clear();
+        d.pool.append_to(value_id, text);
+        value = text;
+      } else {
+        value = d.pool.get(value_id);
       }
+      if (test->matches(SingleValueView(condition.field, value))) pin.push_back(&list);
     }
-    hints.pins.push_back(std::move(pin));  // no alternatives: nothing can match
+    list_pins.push_back(std::move(pin));  // no lists: nothing can match
   }
   return search_impl([&query](const udm::EventView& event) { return query.matches(event); }, hints, range,
-                     max_events, required_fields(query.ast(), lists), exact);
+                     max_events, required_fields(query.ast(), lists), exact, list_pins);
 }
 
 nlohmann::json EventStore::search_udm(const SearchRequest& request, const udm::ReferenceListLookup& lists) const {
@@ -905,15 +1182,28 @@ nlohmann::json EventStore::result_json(const SearchResult& result) const {
 
 void EventStore::set_event_name_prefix(std::string prefix) { data_->name_prefix = std::move(prefix); }
 
-std::size_t EventStore::memory_bytes() const {
+std::vector<std::pair<std::string, std::size_t>> EventStore::memory_breakdown() const {
   const Data& d = *data_;
-  std::size_t total = d.pool.memory_bytes() + d.entries.memory_bytes() +
-                      d.events.capacity() * sizeof(EventRecord) + d.big_ints.capacity() * sizeof(std::int64_t);
-  total += d.masks.capacity() * sizeof(std::uint64_t);
-  for (const auto& list : d.by_event_type) total += list.capacity() * sizeof(std::uint32_t);
-  for (const auto& map : d.by_string) {
-    for (const auto& [value, list] : map) total += list.capacity() * sizeof(std::uint32_t) + 48;
+  std::vector<std::pair<std::string, std::size_t>> parts = d.pool.memory_breakdown();
+  for (auto& [name, bytes] : parts) name = "strings: " + name;
+  parts.emplace_back("values (8-byte entries)", d.entries.memory_bytes());
+  parts.emplace_back("event records", d.events.capacity() * sizeof(EventRecord));
+  parts.emplace_back("large integers", d.big_ints.capacity() * sizeof(std::int64_t));
+  parts.emplace_back("presence masks", d.masks.capacity() * sizeof(std::uint64_t));
+  std::size_t postings = 0;
+  for (const auto& lists : d.by_enum) {
+    for (const auto& list : lists) postings += list.capacity() * sizeof(std::uint32_t);
   }
+  for (const auto& map : d.by_string) {
+    for (const auto& [value, list] : map) postings += list.capacity() * sizeof(std::uint32_t) + 48;
+  }
+  parts.emplace_back("posting lists", postings);
+  return parts;
+}
+
+std::size_t EventStore::memory_bytes() const {
+  std::size_t total = 0;
+  for (const auto& [name, bytes] : memory_breakdown()) total += bytes;
   return total;
 }
 

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -46,7 +47,10 @@ struct SearchRequest {
 };
 
 struct LoadOptions {
-  unsigned threads = 2;  // parallel units (files / zip entries)
+  // Parallel units (files / zip entries). With two or more, a JSON-lines file of at least two parts is read
+  // as line-aligned parts of about `part_bytes` on every thread (0: never split); the store is the same.
+  unsigned threads = 2;
+  std::uint64_t part_bytes = 16u << 20;
   std::size_t max_errors = IngestReport::kDefaultMaxErrors;
 };
 
@@ -112,6 +116,8 @@ class EventStore {
 
   // Memory accounting for the load report and benchmarks.
   [[nodiscard]] std::size_t memory_bytes() const;
+  // memory_bytes() by structure (name, bytes): what the store's memory is spent on.
+  [[nodiscard]] std::vector<std::pair<std::string, std::size_t>> memory_breakdown() const;
   [[nodiscard]] std::size_t distinct_strings() const;
 
   struct Data;  // defined in event_store.cpp only
@@ -125,13 +131,17 @@ class EventStore {
     std::string text;
     std::int64_t number = 0;
   };
+  // Candidate lists whose union holds every match (posting lists of an indexed field's matching values).
+  using ListPin = std::vector<const std::vector<std::uint32_t>*>;
   SearchResult search_impl(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
                            std::size_t max_events, const std::vector<FieldRequirement>& required,
-                           const std::vector<ExactValue>& exact) const;
+                           const std::vector<ExactValue>& exact, const std::vector<ListPin>& list_pins = {}) const;
 
   static constexpr std::uint32_t kParallelScanMin = 65536;
   static constexpr std::size_t kMaxDictionaryPin = 200000;  // distinct values tested per condition
   static constexpr std::uint32_t kScanSegment = 262144;
+  static constexpr std::size_t kCandidateBatch = 1024;   // posting-list candidates tested per batch
+  static constexpr std::size_t kPrefetchDistance = 12;   // candidates prefetched ahead
   unsigned search_threads_ = 2;
   std::unique_ptr<Data> data_;
   friend class StoreBatch;

@@ -230,100 +230,154 @@ class UnitParser {
   FlatEvent event_;
 };
 
+// Sniffing delivers nothing; a sink is only needed to build the parser.
+class NullSink final : public RecordSink {
+ public:
+  void on_flat_event(const FlatEvent&, std::size_t) override {}
+  void on_udm_json(std::string_view, std::size_t) override {}
+  void on_bad_record(std::size_t, std::string_view) override {}
+};
+
 std::size_t skip_bom(const char* data, std::size_t size) {
   return size >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 }
 
 }  // namespace
 
-bool parse_json_stream(const ByteReader& read, RecordSink& sink, std::size_t chunk_bytes) {
-  UnitParser parser(sink);
-  std::size_t capacity = std::max<std::size_t>(chunk_bytes, 4096);
-  std::vector<char> buffer(capacity + simdjson::SIMDJSON_PADDING);
-  std::size_t filled = 0;
-  bool eof = false;
-  auto fill = [&]() {
-    while (!eof && filled < capacity) {
-      const std::ptrdiff_t got = read(buffer.data() + filled, capacity - filled);
+namespace {
+
+// The buffer a unit streams through: refilled from `read`, doubled when one record does not fit.
+class StreamBuffer {
+ public:
+  StreamBuffer(const ByteReader& read, std::size_t chunk_bytes)
+      : capacity_(std::max<std::size_t>(chunk_bytes, 4096)), buffer_(capacity_ + simdjson::SIMDJSON_PADDING), read_(read) {}
+
+  bool fill() {
+    while (!eof_ && filled_ < capacity_) {
+      const std::ptrdiff_t got = read_(buffer_.data() + filled_, capacity_ - filled_);
       if (got < 0) return false;
-      if (got == 0) eof = true;
-      filled += static_cast<std::size_t>(std::max<std::ptrdiff_t>(got, 0));
+      if (got == 0) eof_ = true;
+      filled_ += static_cast<std::size_t>(std::max<std::ptrdiff_t>(got, 0));
     }
     return true;
-  };
-  auto grow = [&] {
-    capacity *= 2;
-    buffer.resize(capacity + simdjson::SIMDJSON_PADDING);
-  };
-  if (!fill()) return false;
-  std::size_t pos = skip_bom(buffer.data(), filled);
-
-  // Mode: keep reading while the start of the unit does not tell.
-  auto mode = parser.sniff(buffer.data() + pos, filled - pos, eof);
-  while (mode == UnitParser::Mode::undecided && capacity < kMaxJsonDocumentBytes) {
-    if (filled == capacity) grow();
-    if (!fill()) return false;
-    mode = parser.sniff(buffer.data() + pos, filled - pos, eof);
   }
-  if (mode == UnitParser::Mode::document) {
-    while (!eof) {
-      if (filled == capacity) {
-        if (capacity > kMaxJsonDocumentBytes) {
-          sink.on_bad_record(1, fmt::format("JSON document larger than the {} byte limit", kMaxJsonDocumentBytes));
-          return true;
+  void grow() {
+    capacity_ *= 2;
+    buffer_.resize(capacity_ + simdjson::SIMDJSON_PADDING);
+  }
+
+  // JSON lines from pos_ to the end of the input, the first one numbered `line`.
+  bool parse_lines(UnitParser& parser, RecordSink& sink, std::size_t line) {
+    while (true) {
+      const char* block = buffer_.data() + pos_;
+      const std::size_t available = filled_ - pos_;
+      const char* last_newline = static_cast<const char*>(::memrchr(block, '\n', available));
+      if (last_newline != nullptr) {
+        const auto length = static_cast<std::size_t>(last_newline + 1 - block);
+        line = parser.parse_lines(block, length, line);
+        pos_ += length;
+      }
+      if (eof_) {
+        if (pos_ < filled_) parser.parse_lines(buffer_.data() + pos_, filled_ - pos_, line);
+        return true;
+      }
+      std::memmove(buffer_.data(), buffer_.data() + pos_, filled_ - pos_);
+      filled_ -= pos_;
+      pos_ = 0;
+      if (filled_ == capacity_) {
+        if (capacity_ <= kMaxJsonDocumentBytes) {
+          grow();
+        } else if (!skip_long_line(sink, line)) {
+          return false;
         }
-        grow();
       }
       if (!fill()) return false;
     }
-    parser.parse_unit(buffer.data() + pos, filled - pos);
-    return true;
   }
 
-  std::size_t line = 1;
-  while (true) {
-    const char* block = buffer.data() + pos;
-    const std::size_t available = filled - pos;
-    const char* last_newline = static_cast<const char*>(::memrchr(block, '\n', available));
-    if (last_newline != nullptr) {
-      const auto length = static_cast<std::size_t>(last_newline + 1 - block);
-      line = parser.parse_lines(block, length, line);
-      pos += length;
-    }
-    if (eof) {
-      if (pos < filled) parser.parse_lines(buffer.data() + pos, filled - pos, line);
-      return true;
-    }
-    std::memmove(buffer.data(), buffer.data() + pos, filled - pos);
-    filled -= pos;
-    pos = 0;
-    if (filled == capacity) {
-      if (capacity <= kMaxJsonDocumentBytes) {
-        grow();
-      } else {
-        // One line longer than any document we accept: report it and skip to its end.
-        sink.on_bad_record(line, fmt::format("line longer than the {} byte limit", kMaxJsonDocumentBytes));
-        filled = 0;
-        while (true) {
-          if (!fill()) return false;
-          const char* newline = static_cast<const char*>(std::memchr(buffer.data(), '\n', filled));
-          if (newline != nullptr) {
-            const auto rest = static_cast<std::size_t>(buffer.data() + filled - (newline + 1));
-            std::memmove(buffer.data(), newline + 1, rest);
-            filled = rest;
-            ++line;
-            break;
-          }
-          if (eof) {
-            filled = 0;
-            break;
-          }
-          filled = 0;
-        }
+  std::size_t capacity_;  // public state for parse_json_stream's mode detection
+  std::vector<char> buffer_;
+  std::size_t filled_ = 0;
+  std::size_t pos_ = 0;
+  bool eof_ = false;
+
+ private:
+  const ByteReader& read_;
+
+  // One line longer than any document we accept: report it and skip to its end.
+  bool skip_long_line(RecordSink& sink, std::size_t& line) {
+    sink.on_bad_record(line, fmt::format("line longer than the {} byte limit", kMaxJsonDocumentBytes));
+    filled_ = 0;
+    while (true) {
+      if (!fill()) return false;
+      const char* newline = static_cast<const char*>(std::memchr(buffer_.data(), '\n', filled_));
+      if (newline != nullptr) {
+        const auto rest = static_cast<std::size_t>(buffer_.data() + filled_ - (newline + 1));
+        std::memmove(buffer_.data(), newline + 1, rest);
+        filled_ = rest;
+        ++line;
+        return true;
       }
+      if (eof_) {
+        filled_ = 0;
+        return true;
+      }
+      filled_ = 0;
     }
-    if (!fill()) return false;
   }
+};
+
+}  // namespace
+
+bool parse_json_stream(const ByteReader& read, RecordSink& sink, std::size_t chunk_bytes) {
+  UnitParser parser(sink);
+  StreamBuffer in(read, chunk_bytes);
+  if (!in.fill()) return false;
+  in.pos_ = skip_bom(in.buffer_.data(), in.filled_);
+
+  // Mode: keep reading while the start of the unit does not tell.
+  auto mode = parser.sniff(in.buffer_.data() + in.pos_, in.filled_ - in.pos_, in.eof_);
+  while (mode == UnitParser::Mode::undecided && in.capacity_ < kMaxJsonDocumentBytes) {
+    if (in.filled_ == in.capacity_) in.grow();
+    if (!in.fill()) return false;
+    mode = parser.sniff(in.buffer_.data() + in.pos_, in.filled_ - in.pos_, in.eof_);
+  }
+  if (mode == UnitParser::Mode::document) {
+    while (!in.eof_) {
+      if (in.filled_ == in.capacity_) {
+        if (in.capacity_ > kMaxJsonDocumentBytes) {
+          sink.on_bad_record(1, fmt::format("JSON document larger than the {} byte limit", kMaxJsonDocumentBytes));
+          return true;
+        }
+        in.grow();
+      }
+      if (!in.fill()) return false;
+    }
+    parser.parse_unit(in.buffer_.data() + in.pos_, in.filled_ - in.pos_);
+    return true;
+  }
+  return in.parse_lines(parser, sink, 1);
+}
+
+bool parse_json_lines_stream(const ByteReader& read, RecordSink& sink, bool skip_byte_order_mark,
+                             std::size_t chunk_bytes) {
+  UnitParser parser(sink);
+  StreamBuffer in(read, chunk_bytes);
+  if (!in.fill()) return false;
+  if (skip_byte_order_mark) in.pos_ = skip_bom(in.buffer_.data(), in.filled_);
+  return in.parse_lines(parser, sink, 1);
+}
+
+std::optional<bool> starts_as_json_lines(const char* data, std::size_t size, bool complete) {
+  const std::size_t bom = skip_bom(data, size);
+  NullSink sink;
+  UnitParser parser(sink);
+  switch (parser.sniff(data + bom, size - bom, complete)) {
+    case UnitParser::Mode::lines: return true;
+    case UnitParser::Mode::document: return false;
+    case UnitParser::Mode::undecided: return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 bool flatten_json_object(simdjson::dom::element element, FlatEvent& out) {

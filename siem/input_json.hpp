@@ -2,6 +2,7 @@
 // JSON and JSON-lines parsing of one input unit (a file or a zip entry) held in a padded buffer.
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include <simdjson.h>
@@ -28,6 +29,15 @@ using ByteReader = std::function<std::ptrdiff_t(char* into, std::size_t size)>;
 // line, not the unit; a unit that is one JSON document is read whole (up to kMaxJsonDocumentBytes).
 // Returns false when `read` failed (records before the failure have been delivered).
 bool parse_json_stream(const ByteReader& read, RecordSink& sink, std::size_t chunk_bytes = 4u << 20);
+
+// Streams bytes known to be JSON lines (a line-aligned part of a JSON-lines unit): no mode detection, the
+// first line is numbered 1. Only the unit's first part may start with a byte-order mark.
+bool parse_json_lines_stream(const ByteReader& read, RecordSink& sink, bool skip_byte_order_mark,
+                             std::size_t chunk_bytes = 4u << 20);
+
+// Whether a unit starting with [data, data+size) is JSON lines (true) or one document (false), decided the
+// way parse_json_stream decides; nullopt while the first line is incomplete and `complete` is false.
+std::optional<bool> starts_as_json_lines(const char* data, std::size_t size, bool complete);
 
 // Flattens one JSON object into `out` (nested objects become dotted keys, arrays are kept as JSON text,
 // strings are HTML-unescaped, nulls are left out). Returns false when `element` is not an object.

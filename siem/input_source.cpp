@@ -2,6 +2,7 @@
 
 #include <zip.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -225,6 +226,81 @@ std::string read_unit(const InputUnit& unit, RecordSink& sink) {
         return static_cast<std::ptrdiff_t>(got);
       },
       sink);
+  return ok ? std::string() : read_error;
+}
+
+namespace {
+
+using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+FilePtr open_file(const std::filesystem::path& path) { return FilePtr(std::fopen(path.c_str(), "rb"), &std::fclose); }
+
+// Offset just after the first newline at or after `from`; `size` when there is none.
+std::uint64_t next_line_start(std::FILE* file, std::uint64_t from, std::uint64_t size) {
+  if (std::fseek(file, static_cast<long>(from), SEEK_SET) != 0) return size;
+  std::vector<char> block(1u << 16);
+  std::uint64_t position = from;
+  while (position < size) {
+    const std::size_t got = std::fread(block.data(), 1, block.size(), file);
+    if (got == 0) return size;
+    if (const void* newline = std::memchr(block.data(), '\n', got)) {
+      return position + static_cast<std::uint64_t>(static_cast<const char*>(newline) - block.data()) + 1;
+    }
+    position += got;
+  }
+  return size;
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> split_json_lines(const InputUnit& unit, std::uint64_t part_bytes) {
+  if (unit.in_zip || unit.format != UnitFormat::json || part_bytes == 0) return {};
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(unit.path, ec);
+  if (ec || size < 2 * part_bytes) return {};
+  auto file = open_file(unit.path);
+  if (!file) return {};
+  // Decide JSON lines vs one document from the start, as the reader would (the first line must be complete
+  // within the first part).
+  std::vector<char> head(static_cast<std::size_t>(std::min<std::uint64_t>(part_bytes, 8u << 20)));
+  const std::size_t got = std::fread(head.data(), 1, head.size(), file.get());
+  const auto lines = starts_as_json_lines(head.data(), got, got == size);
+  if (!lines || !*lines) return {};
+  std::vector<std::uint64_t> starts{0};
+  for (std::uint64_t target = part_bytes; target < size; target += part_bytes) {
+    const std::uint64_t start = next_line_start(file.get(), std::max(target, starts.back()), size);
+    if (start >= size) break;
+    if (start > starts.back()) starts.push_back(start);
+  }
+  if (starts.size() < 2) return {};
+  return starts;
+}
+
+std::string read_json_lines_part(const InputUnit& unit, std::uint64_t begin, std::uint64_t end, RecordSink& sink,
+                                 std::uint64_t& newlines) {
+  newlines = 0;
+  auto file = open_file(unit.path);
+  if (!file) return fmt::format("cannot open file: {}", std::strerror(errno));
+  if (std::fseek(file.get(), static_cast<long>(begin), SEEK_SET) != 0) {
+    return fmt::format("cannot seek to byte {}: {}", begin, std::strerror(errno));
+  }
+  std::uint64_t remaining = end - begin;
+  std::string read_error;
+  const bool ok = parse_json_lines_stream(
+      [&](char* into, std::size_t size) -> std::ptrdiff_t {
+        const std::size_t wanted = static_cast<std::size_t>(std::min<std::uint64_t>(size, remaining));
+        if (wanted == 0) return 0;
+        const std::size_t got = std::fread(into, 1, wanted, file.get());
+        if (got == 0) {
+          read_error = std::ferror(file.get()) ? fmt::format("read error: {}", std::strerror(errno))
+                                               : fmt::format("file shrank while reading (byte {})", end - remaining);
+          return -1;
+        }
+        remaining -= got;
+        newlines += static_cast<std::uint64_t>(std::count(into, into + got, '\n'));
+        return static_cast<std::ptrdiff_t>(got);
+      },
+      sink, begin == 0);
   return ok ? std::string() : read_error;
 }
 

@@ -34,4 +34,15 @@ std::optional<UnitFormat> format_from_name(std::string_view name);
 // (without the unit name) when the unit as a whole could not be read.
 std::string read_unit(const InputUnit& unit, RecordSink& sink);
 
+// Line-aligned parts of a large JSON-lines file, so that one file can be loaded on several threads.
+// Returns the byte offset where each part starts (the first is 0; each other one follows a newline), or
+// nothing when the unit is not a plain file, is smaller than two parts, or is one JSON document.
+std::vector<std::uint64_t> split_json_lines(const InputUnit& unit, std::uint64_t part_bytes);
+
+// Reads the bytes [begin, end) of a JSON-lines file (a part from split_json_lines) into `sink`, numbering
+// its first line 1; `newlines` receives the number of newline bytes in the range (the next part's line
+// offset). Returns an empty string or what made the part unreadable.
+std::string read_json_lines_part(const InputUnit& unit, std::uint64_t begin, std::uint64_t end, RecordSink& sink,
+                                 std::uint64_t& newlines);
+
 }  // namespace lh::siem

@@ -7,29 +7,36 @@ namespace lh::siem {
 
 StringPool::StringPool() {
   slots_.assign(1024, kEmptySlot);
-  views_.emplace_back();
-  views_.reserve(1024);
+  // Id 0, the empty string: chunk 0, offset 0, length 0 (the chunk exists from the start).
+  chunks_.push_back(std::unique_ptr<char[]>(new char[kChunkBytes]));
+  chunk_used_ = 0;
+  push_span(0);
 }
 
-std::string_view StringPool::copy_into_arena(std::string_view text) {
+void StringPool::push_span(Span span) {
+  if ((count_ & (kSpanBlockSize - 1)) == 0) spans_.push_back(std::unique_ptr<Span[]>(new Span[kSpanBlockSize]));
+  spans_.back()[count_ & (kSpanBlockSize - 1)] = span;
+  ++count_;
+}
+
+StringPool::Span StringPool::copy_into_arena(std::string_view text) {
+  arena_bytes_ += text.size();
   if (text.size() > kChunkBytes / 4) {
     // Large strings get their own block so the shared chunk is not wasted.
-    auto block = std::make_unique<char[]>(text.size());
-    std::memcpy(block.get(), text.data(), text.size());
-    const std::string_view view(block.get(), text.size());
-    chunks_.insert(chunks_.end() - (chunks_.empty() ? 0 : 1), std::move(block));
-    arena_bytes_ += text.size();
-    return view;
+    large_blocks_.push_back(std::unique_ptr<char[]>(new char[text.size()]));
+    std::memcpy(large_blocks_.back().get(), text.data(), text.size());
+    large_.emplace_back(large_blocks_.back().get(), text.size());
+    return (kLargeChunk << 40) | (large_.size() - 1);
   }
   if (chunk_used_ + text.size() > kChunkBytes) {
-    chunks_.push_back(std::make_unique<char[]>(kChunkBytes));
+    // Not zero-filled: every byte handed out is written first.
+    chunks_.push_back(std::unique_ptr<char[]>(new char[kChunkBytes]));
     chunk_used_ = 0;
   }
-  char* destination = chunks_.back().get() + chunk_used_;
-  std::memcpy(destination, text.data(), text.size());
+  std::memcpy(chunks_.back().get() + chunk_used_, text.data(), text.size());
+  const Span span = (static_cast<Span>(chunks_.size() - 1) << 40) | (static_cast<Span>(chunk_used_) << 20) | text.size();
   chunk_used_ += text.size();
-  arena_bytes_ += text.size();
-  return {destination, text.size()};
+  return span;
 }
 
 std::uint32_t StringPool::hash_of(std::string_view text) {
@@ -43,7 +50,7 @@ std::size_t StringPool::slot_for(std::string_view text, std::uint32_t hash) cons
   for (;;) {
     const Slot entry = slots_[slot];
     if (entry == kEmptySlot) return slot;
-    if (slot_hash(entry) == hash && views_[slot_id(entry)] == text) return slot;
+    if (slot_hash(entry) == hash && get(slot_id(entry)) == text) return slot;
     slot = (slot + 1) & mask;
   }
 }
@@ -61,10 +68,10 @@ void StringPool::grow() {
 }
 
 std::vector<StringPool::Id> StringPool::intern_all_plain(const StringPool& other) {
-  std::vector<Id> remap(other.views_.size(), 0);
+  std::vector<Id> remap(other.size(), 0);
   for (const Slot entry : other.slots_) {
     if (entry == kEmptySlot) continue;
-    remap[slot_id(entry)] = intern_plain(other.views_[slot_id(entry)], slot_hash(entry));
+    remap[slot_id(entry)] = intern_plain(other.get(slot_id(entry)), slot_hash(entry));
   }
   return remap;
 }
@@ -104,11 +111,11 @@ StringPool::Id StringPool::make_composite(const std::vector<Id>& lines) {
 
 void StringPool::append_to(Id id, std::string& out) const {
   if (!is_composite(id)) {
-    out.append(views_[id]);
+    out.append(get(id));
     return;
   }
   const Composite& composite = composites_[id & ~kCompositeBit];
-  for (std::uint32_t i = 0; i < composite.count; ++i) out.append(views_[segments_[composite.first + i]]);
+  for (std::uint32_t i = 0; i < composite.count; ++i) out.append(get(segments_[composite.first + i]));
 }
 
 std::vector<StringPool::Id> StringPool::composite_lines(Id id) const {
@@ -120,12 +127,12 @@ StringPool::Id StringPool::intern_plain(std::string_view text, std::uint32_t has
   if (text.empty()) return 0;
   std::size_t slot = slot_for(text, hash);
   if (slots_[slot] != kEmptySlot) return slot_id(slots_[slot]);
-  if ((views_.size() + 1) * 2 > slots_.size()) {
+  if ((count_ + 1) * 4 > slots_.size() * 3) {
     grow();
     slot = slot_for(text, hash);
   }
-  const Id id = static_cast<Id>(views_.size());
-  views_.push_back(copy_into_arena(text));
+  const Id id = static_cast<Id>(count_);
+  push_span(copy_into_arena(text));
   slots_[slot] = make_slot(hash, id);
   return id;
 }
@@ -137,10 +144,18 @@ std::optional<StringPool::Id> StringPool::find(std::string_view text) const {
   return slot_id(slots_[slot]);
 }
 
+std::vector<std::pair<std::string, std::size_t>> StringPool::memory_breakdown() const {
+  return {{"arena", chunks_.size() * sizeof(void*) + arena_bytes_ + (kChunkBytes - std::min(chunk_used_, kChunkBytes)) +
+                       large_.capacity() * sizeof(std::string_view)},
+          {"string spans", spans_.size() * kSpanBlockSize * sizeof(Span)},
+          {"hash slots", slots_.capacity() * sizeof(Slot)},
+          {"composites", composites_.capacity() * sizeof(Composite) + segments_.capacity() * sizeof(Id)}};
+}
+
 std::size_t StringPool::memory_bytes() const {
-  return chunks_.size() * sizeof(void*) + arena_bytes_ + (kChunkBytes - std::min(chunk_used_, kChunkBytes)) +
-         views_.capacity() * sizeof(std::string_view) + slots_.capacity() * sizeof(Slot) +
-         composites_.capacity() * sizeof(Composite) + segments_.capacity() * sizeof(Id);
+  std::size_t total = 0;
+  for (const auto& [name, bytes] : memory_breakdown()) total += bytes;
+  return total;
 }
 
 }  // namespace lh::siem

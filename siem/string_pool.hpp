@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lh::siem {
@@ -36,20 +37,36 @@ class StringPool {
   // Whether intern(text) stores `text` as a composite (then find(text) cannot see it).
   [[nodiscard]] static bool qualifies_as_composite(std::string_view text);
   // Plain ids only.
-  [[nodiscard]] std::string_view get(Id id) const { return views_[id]; }
+  [[nodiscard]] std::string_view get(Id id) const {
+    const Span span = spans_[id >> kSpanBlockBits][id & (kSpanBlockSize - 1)];
+    const std::uint64_t chunk = span >> 40;
+    if (chunk == kLargeChunk) [[unlikely]] return large_[span & kLowMask40];
+    return {chunks_[chunk].get() + ((span >> 20) & kLowMask20), static_cast<std::size_t>(span & kLowMask20)};
+  }
   // Any id.
   void append_to(Id id, std::string& out) const;
   // The plain line ids of a composite.
   [[nodiscard]] std::vector<Id> composite_lines(Id id) const;
-  [[nodiscard]] std::size_t size() const { return views_.size(); }
+  [[nodiscard]] std::size_t size() const { return count_; }
   [[nodiscard]] std::size_t composite_count() const { return composites_.size(); }
   // Approximate heap footprint (arena + tables).
   [[nodiscard]] std::size_t memory_bytes() const;
+  // memory_bytes() by structure (name, bytes).
+  [[nodiscard]] std::vector<std::pair<std::string, std::size_t>> memory_breakdown() const;
 
  private:
   static constexpr std::size_t kChunkBytes = 1u << 20;
+  // Where a plain string lives, in 8 bytes: arena chunk (24 bits), offset (20) and length (20); strings
+  // longer than a quarter chunk have their own block (chunk kLargeChunk, the low bits index large_).
+  // Spans sit in fixed blocks, so the table never needs a doubled copy while it grows.
+  using Span = std::uint64_t;
+  static constexpr std::uint64_t kLargeChunk = (1u << 24) - 1;
+  static constexpr std::uint64_t kLowMask20 = (1u << 20) - 1;
+  static constexpr std::uint64_t kLowMask40 = (std::uint64_t{1} << 40) - 1;
+  static constexpr unsigned kSpanBlockBits = 16;
+  static constexpr std::size_t kSpanBlockSize = std::size_t{1} << kSpanBlockBits;
   // A slot holds the string's 32-bit hash above its id, so a probe rejects a different string without
-  // touching views_ or the arena, and growing never rehashes a string.
+  // touching the spans or the arena, and growing never rehashes a string. The table is at most 3/4 full.
   using Slot = std::uint64_t;
   static constexpr Slot kEmptySlot = UINT64_MAX;
   static Slot make_slot(std::uint32_t hash, Id id) { return (Slot{hash} << 32) | id; }
@@ -63,16 +80,20 @@ class StringPool {
   };
 
   std::vector<std::unique_ptr<char[]>> chunks_;
+  std::vector<std::string_view> large_;  // strings in their own blocks (kept in large_blocks_)
+  std::vector<std::unique_ptr<char[]>> large_blocks_;
   std::size_t chunk_used_ = kChunkBytes;
   std::size_t arena_bytes_ = 0;
-  std::vector<std::string_view> views_;
+  std::vector<std::unique_ptr<Span[]>> spans_;
+  std::size_t count_ = 0;
   std::vector<Slot> slots_;  // open-addressing table; size is a power of two
   std::vector<Composite> composites_;
   std::vector<Id> segments_;
 
   Id intern_plain(std::string_view text) { return intern_plain(text, hash_of(text)); }
   Id intern_plain(std::string_view text, std::uint32_t hash);
-  std::string_view copy_into_arena(std::string_view text);
+  Span copy_into_arena(std::string_view text);
+  void push_span(Span span);
   void grow();
   [[nodiscard]] std::size_t slot_for(std::string_view text, std::uint32_t hash) const;
 };

@@ -131,6 +131,8 @@ int run_benchmark(const Options& options) {
   load_options.threads = options.load_threads;
   (void)store.load({options.data}, load_options);
   if (events == 0) events = store.size();
+  const auto memory = store.memory_breakdown();
+  const std::size_t distinct_strings = store.distinct_strings();
   const double span_hours =
       store.oldest_us() ? static_cast<double>(*store.newest_us() - *store.oldest_us()) / 3.6e9 + 1 : 1;
   std::vector<QueryFigures> figures;
@@ -257,6 +259,14 @@ int run_benchmark(const Options& options) {
   fmt::print("| {} | {} | {:.3f} | ≤ {:.1f} | {} | {} | {} |\n\n", mib(input_bytes), mib(ours_rss_kib * 1024),
              rss_ratio, kRssTarget, yes_no(rss_ratio <= kRssTarget), mib(ours_runs.front().store_bytes),
              mib(simd_rss_kib * 1024));
+  fmt::print("Store memory by structure (the query process's store; {} distinct strings, {} events):\n\n", distinct_strings,
+             store.size());
+  fmt::print("| structure | MiB | bytes per event |\n|---|---:|---:|\n");
+  for (const auto& [name, bytes] : memory) {
+    fmt::print("| {} | {:.1f} | {:.1f} |\n", name, static_cast<double>(bytes) / (1 << 20),
+               static_cast<double>(bytes) / static_cast<double>(std::max<std::size_t>(store.size(), 1)));
+  }
+  fmt::print("\n");
 
   fmt::print("### 3. Hunt queries over the whole time range\n\n");
   fmt::print("ours = compile + search returning every match (p50 of {} runs); \"first 100\" = search_udm with "
