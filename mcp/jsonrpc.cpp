@@ -106,7 +106,8 @@ MessageCheck inspect_message(const Json& message) {
 Json parse_message(std::string_view text) {
   try {
     return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // Not only parse_error: a number too large for a double ("1e400") is out_of_range.
     throw McpError(error_code::parse_error, fmt::format("Parse error: {}", e.what()));
   }
 }

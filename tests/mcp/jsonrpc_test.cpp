@@ -64,6 +64,22 @@ TEST_CASE("parse_message reports -32700 with the parser's detail") {
   CHECK(mcp::parse_message(R"({"a":1})")["a"] == 1);
 }
 
+// Regression (tests/fuzz/corpus/jsonrpc): nlohmann reports a number beyond double range as
+// out_of_range, not parse_error; it must still be a -32700, never an escaping exception.
+TEST_CASE("parse_message turns a number overflow into -32700") {
+  for (const char* text : {R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":1e400}})", "[-1e309]", "1e400"}) {
+    CAPTURE(text);
+    try {
+      mcp::parse_message(text);
+      FAIL("expected a parse error");
+    } catch (const mcp::McpError& e) {
+      CHECK(e.code() == mcp::error_code::parse_error);
+      CHECK(std::string(e.what()).find("Parse error: ") == 0);
+      CHECK(std::string(e.what()).find("number overflow") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("builders and McpError round trip") {
   CHECK(mcp::make_request(1, "ping").dump() == R"({"id":1,"jsonrpc":"2.0","method":"ping"})");
   CHECK(mcp::make_notification("n", Json{{"a", 1}}).dump() == R"({"jsonrpc":"2.0","method":"n","params":{"a":1}})");
