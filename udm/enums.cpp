@@ -55,7 +55,7 @@ std::string_view suggest_enum_value(EnumKind kind, std::string_view name) noexce
     std::size_t best = std::max<std::size_t>(2, upper.size() / 4) + 1;
     std::string_view best_name;
     for (const auto candidate : enum_values(kind)) {
-        const auto d = edit_distance(upper, candidate);
+        const auto d = edit_distance(upper, candidate, best);
         if (d < best) {
             best = d;
             best_name = candidate;

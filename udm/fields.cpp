@@ -193,7 +193,7 @@ std::string suggest_field(std::string_view unknown_path) {
     std::size_t best = std::max<std::size_t>(3, unknown_path.size() / 5) + 1;
     std::string best_path;
     for (const auto& info : all_fields()) {
-        const auto d = edit_distance(lowered, info.path);
+        const auto d = edit_distance(lowered, info.path, best);
         if (d < best) {
             best = d;
             best_path = info.path;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace lh::udm {
@@ -27,12 +28,16 @@ bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c 
 }  // namespace
 
 std::size_t Lexer::column_of(std::size_t offset) const {
-    std::size_t column = 1;
-    for (std::size_t i = 0; i < offset && i < source_.size(); ++i) {
-        // Count characters, not bytes: UTF-8 continuation bytes do not start a new column.
-        if ((static_cast<unsigned char>(source_[i]) & 0xC0) != 0x80) ++column;
+    offset = std::min(offset, source_.size());
+    if (offset < counted_offset_) {
+        counted_offset_ = 0;
+        counted_column_ = 1;
     }
-    return column;
+    for (; counted_offset_ < offset; ++counted_offset_) {
+        // Count characters, not bytes: UTF-8 continuation bytes do not start a new column.
+        if ((static_cast<unsigned char>(source_[counted_offset_]) & 0xC0) != 0x80) ++counted_column_;
+    }
+    return counted_column_;
 }
 
 Token Lexer::make(TokenKind kind, std::size_t start, std::size_t end, std::string text, std::int64_t number) const {

@@ -47,6 +47,10 @@ private:
 
     std::string_view source_;
     std::size_t pos_ = 0;
+    // Columns are asked for in (mostly) increasing offsets: counting on from the previous answer keeps
+    // lexing linear instead of rescanning the text from the start for every token.
+    mutable std::size_t counted_offset_ = 0;
+    mutable std::size_t counted_column_ = 1;
 };
 
 bool is_word_char(char c) noexcept;
