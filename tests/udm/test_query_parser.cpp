@@ -36,7 +36,10 @@ TEST_CASE("each comparison operator") {
         {"target.port > 445", CompareOp::Gt},  {"target.port >= 445", CompareOp::Ge},
         {"target.port>=445", CompareOp::Ge},
     };
-    for (const auto& [text, op] : cases) {
+    // Named references, not structured bindings: clang 14 cannot capture those in CAPTURE's lambda.
+    for (const auto& entry : cases) {
+        const auto& text = entry.first;
+        const auto& op = entry.second;
         CAPTURE(text);
         const auto q = parse_query(text);
         const auto& c = only_condition(q);
@@ -229,7 +232,9 @@ TEST_CASE("malformed queries: exact column and message") {
         {R"(net.ip_in_range_cidr(principal.ip, "10.0.0.0/8")", R"x(col 48: expected ")" to close net.ip_in_range_cidr(, got the end of the query)x"},
     };
     CHECK(cases.size() >= 40);
-    for (const auto& [query, expected] : cases) {
+    for (const auto& entry : cases) {
+        const auto& query = entry.first;
+        const auto& expected = entry.second;
         CAPTURE(query);
         CHECK(error_of(query) == expected);
     }
@@ -276,7 +281,9 @@ TEST_CASE("canonical printer round trips") {
         {R"(NOT (principal.hostname = "a" principal.ip = "b") OR NOT target.port = 3)",
          R"(NOT (principal.hostname = "a" AND principal.ip = "b") OR NOT target.port = 3)"},
     };
-    for (const auto& [query, expected] : cases) {
+    for (const auto& entry : cases) {
+        const auto& query = entry.first;
+        const auto& expected = entry.second;
         if (expected.empty()) continue;
         CAPTURE(query);
         const QueryNode ast = parse_query(query);
