@@ -13,7 +13,7 @@
 namespace lh::siem {
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
+constexpr int kBusyTimeoutMs = 10000;
 constexpr std::size_t kMaxPageSize = 1000;
 
 std::string now_text() {
@@ -187,7 +187,9 @@ CaseStore::CaseStore(const std::filesystem::path& path) : impl_(std::make_unique
   }
   sqlite3_busy_timeout(impl_->db, kBusyTimeoutMs);
   impl_->exec("PRAGMA journal_mode=WAL", "enable WAL");
-  impl_->exec("PRAGMA synchronous=NORMAL", "set synchronous");
+  // FULL: a comment the tool has acknowledged is on disk (WAL synced at commit), so it survives power loss
+  // as well as kill -9; NORMAL would only survive the latter.
+  impl_->exec("PRAGMA synchronous=FULL", "set synchronous");
   impl_->exec("PRAGMA foreign_keys=ON", "enable foreign keys");
   impl_->exec(kSchema, "create schema");
 }
@@ -217,7 +219,11 @@ std::optional<CaseRecord> CaseStore::get_case(std::int64_t case_id) const {
   auto& select = impl_->statement("SELECT " LH_CASE_COLUMNS " FROM cases WHERE id = ?1");
   select.bind(1, case_id);
   if (!select.step("get case")) return std::nullopt;
-  return Impl::read_case(select);
+  CaseRecord record = Impl::read_case(select);
+  // A statement left on a row keeps its read transaction open: this connection would go on reading that
+  // snapshot (missing other processes' writes) and hold back WAL checkpoints.
+  select.start();
+  return record;
 }
 
 CasePage CaseStore::list_cases(std::string_view page_token, std::size_t page_size) const {

@@ -35,6 +35,10 @@ std::string status_word(const nlohmann::json& report) {
 
 std::vector<std::string> problems(const nlohmann::json& report) {
   std::vector<std::string> out;
+  // A journaled hunt whose process died: the reason comes first, as nothing after it ran.
+  if (const auto reason = opt_str(obj(report, "interrupted"), "reason"); reason && !reason->empty()) {
+    out.push_back("interrupted: " + *reason);
+  }
   for (const nlohmann::json& step : arr(report, "steps")) {
     const std::string status = str(step, "status");
     if (status != "failed" && status != "partial" && status != "cancelled") continue;

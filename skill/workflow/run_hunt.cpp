@@ -67,6 +67,47 @@ StepRecord connect(gateway::Gateway& gateway, const std::stop_token& cancel) {
   return step;
 }
 
+// The hunt's entry in the report store from the moment it starts ("running"), so that a crash leaves a
+// stored report that says it was interrupted (ReportStore::recover_interrupted) rather than nothing. A
+// hunt that leaves run_hunt by an exception is marked interrupted by the guard itself.
+class HuntJournal {
+ public:
+  HuntJournal(report::ReportStore* store, nlohmann::json entry) : store_(store), entry_(std::move(entry)) {
+    write(entry_, "journal the running hunt");
+  }
+  ~HuntJournal() {
+    if (!store_ || finished_) return;
+    entry_["status"] = "incomplete";
+    entry_["interrupted"] = {{"reason", "the hunt ended on an internal error before its report was put together"}};
+    entry_["summary"] = "INTERRUPTED: the hunt ended on an internal error before its report was put together.";
+    write(entry_, "mark the interrupted hunt");
+  }
+  HuntJournal(const HuntJournal&) = delete;
+  HuntJournal& operator=(const HuntJournal&) = delete;
+
+  // The final report replaces the entry; the error text when it could not be stored.
+  std::optional<std::string> finish(const nlohmann::json& report) {
+    finished_ = true;
+    return write(report, "store the report");
+  }
+
+ private:
+  std::optional<std::string> write(const nlohmann::json& report, const char* what) noexcept {
+    if (!store_) return std::nullopt;
+    try {
+      store_->save(report);
+      return std::nullopt;
+    } catch (const std::exception& error) {
+      mcp::log::error("workflow", "hunt {}: could not {}: {}", report.value("hunt_id", "?"), what, error.what());
+      return std::string(error.what());
+    }
+  }
+
+  report::ReportStore* store_;
+  nlohmann::json entry_;
+  bool finished_ = false;
+};
+
 std::vector<std::string> entity_values(const std::vector<detail::EntityRef>& entities) {
   std::vector<std::string> values;
   for (const auto& entity : entities) values.push_back(entity.value);
@@ -92,6 +133,19 @@ nlohmann::json run_hunt(gateway::Gateway& gateway, const HuntRequest& request, r
   const std::string fingerprint = hunt_fingerprint(request);
   const auto attack_ids = detail::attack_ids_of(validated.technique_ids);
   const std::size_t parallelism = std::max<std::size_t>(1, request.parallelism);
+
+  const std::string started_text = detail::utc_timestamp(started_at);
+  HuntJournal journal(store, {{"hunt_id", hunt_id},
+                              {"hunt_fingerprint", fingerprint},
+                              {"status", "running"},
+                              {"started_at", started_text},
+                              {"finished_at", started_text},
+                              {"hypothesis", request.hunt_hypothesis ? nlohmann::json(*request.hunt_hypothesis)
+                                                                     : nlohmann::json(nullptr)},
+                              {"hunt_case_id", request.hunt_case_id ? nlohmann::json(*request.hunt_case_id)
+                                                                    : nlohmann::json(nullptr)},
+                              {"scope", detail::scope_json(request, validated.technique_ids)},
+                              {"summary", "RUNNING: the hunt started at " + started_text + " and has not finished."}});
 
   detail::Progress progress(progress_sink);
   // validate, connect, each query, each question, correlation, enrichment + related cases, document.
@@ -258,12 +312,9 @@ nlohmann::json run_hunt(gateway::Gateway& gateway, const HuntRequest& request, r
   progress.advance("document");
 
   finalise();
-  if (store) {
-    try {
-      store->save(report);
-    } catch (const std::exception& error) {
-      mcp::log::error("workflow", "hunt {}: the report could not be stored: {}", hunt_id, error.what());
-    }
+  // Stored (committed) before it is returned: the caller may hand out hunt://reports/<id> at once.
+  if (const auto store_error = journal.finish(report)) {
+    report["store_error"] = "the report could not be stored, so hunt://reports/" + hunt_id + " will not find it: " + *store_error;
   }
   progress.advance(fmt::format("hunt {}: {}", hunt_id, report["status"].get<std::string>()), 0);
   return report;
