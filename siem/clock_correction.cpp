@@ -16,12 +16,26 @@ std::int64_t rounded_median_offset(std::vector<std::int64_t> deltas) {
   return quarters * q;
 }
 
-void ClockCorrector::add_sample(const std::string& host, TimeSource source, std::int64_t delta) {
-  auto& host_samples = samples_[Key{host, source}];
-  if (host_samples.size() < kMaxSamples) host_samples.push_back(delta);
+void ClockCorrector::add_sample(std::vector<std::int64_t>& host_samples, TimeSource source, std::int64_t delta) {
+  bool added = false;
+  if (host_samples.size() < kMaxSamples) {
+    host_samples.push_back(delta);
+    added = true;
+  }
   auto& unit_samples = unit_[source];
-  if (unit_samples.size() < kMaxSamples) unit_samples.push_back(delta);
-  cache_.clear();
+  if (unit_samples.size() < kMaxSamples) {
+    unit_samples.push_back(delta);
+    added = true;
+  }
+  if (added) cache_.clear();
+}
+
+ClockCorrector::HostLists& ClockCorrector::lists_of(std::string_view hostname) {
+  if (const auto it = raw_hosts_.find(hostname); it != raw_hosts_.end()) return it->second;
+  const std::string host = short_hostname(hostname);
+  HostLists lists{&samples_[Key{host, TimeSource::at_timestamp}], &samples_[Key{host, TimeSource::time_created}],
+                  &samples_[Key{host, TimeSource::event_time}]};
+  return raw_hosts_.emplace(std::string(hostname), lists).first->second;
 }
 
 void ClockCorrector::append(const ClockCorrector& later) {
@@ -36,11 +50,12 @@ void ClockCorrector::append(const ClockCorrector& later) {
 
 void ClockCorrector::observe(std::string_view hostname, const NormaliseOutcome& outcome) {
   if (!outcome.utc_time_us) return;
-  const std::string host = short_hostname(hostname);
+  if (!outcome.at_timestamp_us && !outcome.time_created_us && !outcome.event_time_us) return;
+  HostLists& lists = lists_of(hostname);
   const std::int64_t utc = *outcome.utc_time_us;
-  if (outcome.at_timestamp_us) add_sample(host, TimeSource::at_timestamp, utc - *outcome.at_timestamp_us);
-  if (outcome.time_created_us) add_sample(host, TimeSource::time_created, utc - *outcome.time_created_us);
-  if (outcome.event_time_us) add_sample(host, TimeSource::event_time, utc - *outcome.event_time_us);
+  if (outcome.at_timestamp_us) add_sample(*lists[0], TimeSource::at_timestamp, utc - *outcome.at_timestamp_us);
+  if (outcome.time_created_us) add_sample(*lists[1], TimeSource::time_created, utc - *outcome.time_created_us);
+  if (outcome.event_time_us) add_sample(*lists[2], TimeSource::event_time, utc - *outcome.event_time_us);
 }
 
 std::int64_t ClockCorrector::offset_us(std::string_view hostname, TimeSource source) const {

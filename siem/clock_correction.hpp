@@ -12,7 +12,10 @@
 // field is taken as UTC. This keeps Security/System events within seconds of the Sysmon events of the
 // same host, whatever the shipper did.
 #include <cstdint>
+#include <array>
+#include <functional>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +28,13 @@ namespace lh::siem {
 class ClockCorrector {
  public:
   static constexpr std::int64_t kQuarterHourUs = 15LL * 60 * 1'000'000;
+
+  ClockCorrector() = default;
+  // Movable only: raw_hosts_ points into samples_ (whose nodes a move keeps).
+  ClockCorrector(ClockCorrector&&) noexcept = default;
+  ClockCorrector& operator=(ClockCorrector&&) noexcept = default;
+  ClockCorrector(const ClockCorrector&) = delete;
+  ClockCorrector& operator=(const ClockCorrector&) = delete;
 
   // Learns from one event (only Sysmon events with UtcTime teach anything).
   void observe(std::string_view hostname, const NormaliseOutcome& outcome);
@@ -40,7 +50,16 @@ class ClockCorrector {
   std::map<Key, std::vector<std::int64_t>> samples_;       // per short host name
   std::map<TimeSource, std::vector<std::int64_t>> unit_;   // all hosts of the unit
   mutable std::map<Key, std::int64_t> cache_;
-  void add_sample(const std::string& host, TimeSource source, std::int64_t delta);
+  // Host names exactly as the events spell them → their short name's sample lists (at_timestamp,
+  // time_created, event_time), so observing an event neither allocates nor compares map keys.
+  struct RawHostHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  using HostLists = std::array<std::vector<std::int64_t>*, 3>;
+  std::unordered_map<std::string, HostLists, RawHostHash, std::equal_to<>> raw_hosts_;
+  HostLists& lists_of(std::string_view hostname);
+  void add_sample(std::vector<std::int64_t>& host_samples, TimeSource source, std::int64_t delta);
 };
 
 // Median rounded to the nearest quarter hour (exposed for tests).

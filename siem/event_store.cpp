@@ -48,12 +48,12 @@ struct BatchEntry {
 // three times its size at the moment it reallocates). An event's entries never straddle two blocks.
 class EntryBlocks {
  public:
-  static constexpr std::uint32_t kBlockEntries = 1u << 18;  // 3 MB per block
+  static constexpr std::uint32_t kBlockEntries = 1u << 18;  // 2 MiB per block
 
   // Room for `count` contiguous entries; returns their position.
   std::uint32_t allocate(std::uint32_t count) {
     if (blocks_.empty() || used_ + count > kBlockEntries) {
-      blocks_.push_back(std::make_unique<Entry[]>(kBlockEntries));
+      blocks_.emplace_back(kBlockEntries);
       used_ = 0;
     }
     const auto position = static_cast<std::uint32_t>((blocks_.size() - 1) * kBlockEntries + used_);
@@ -67,7 +67,7 @@ class EntryBlocks {
   [[nodiscard]] std::size_t memory_bytes() const { return blocks_.size() * kBlockEntries * sizeof(Entry); }
 
  private:
-  std::vector<std::unique_ptr<Entry[]>> blocks_;
+  std::vector<PageArray<Entry>> blocks_;
   std::uint32_t used_ = 0;
 };
 
@@ -215,22 +215,24 @@ struct EventStore::Data {
   std::unordered_map<std::uint32_t, std::uint16_t> key_ids;  // pool id → key id
   StringPool pool;
   EntryBlocks entries;
-  std::vector<EventRecord> events;
+  PageVector<EventRecord> events;
   std::vector<std::int64_t> big_ints;
   std::size_t dropped_keys = 0;  // map values whose key did not fit the key table (reported by load)
   std::vector<std::string> units;
   // Per event (in time order), which fields it holds: one word of field bits, then kKeyMaskWords words of
-  // map-key bits (key id mod 128). Field bits number only the fields that occur in the store (field_bit, in
+  // map-key bits (key id mod 64). Field bits number only the fields that occur in the store (field_bit, in
   // order of appearance; past 64 they share bits, which weakens the filter but never rejects a match), so
-  // 24 bytes per event do what 56 did.
-  static constexpr std::size_t kKeyMaskWords = 2;
+  // 16 bytes per event do most of what 56 did.
+  static constexpr std::size_t kKeyMaskWords = 1;
   static constexpr std::uint8_t kNoFieldBit = UINT8_MAX;
   static constexpr std::size_t field_words = 1;
   static constexpr std::size_t mask_stride = field_words + kKeyMaskWords;
   std::vector<std::uint8_t> field_bit;
-  std::vector<std::uint64_t> masks;
-  std::array<std::vector<std::vector<std::uint32_t>>, kEnumIndexedFields.size()> by_enum;  // [slot][ordinal]
-  std::array<std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>, kStringIndexedFields.size()> by_string;
+  PageVector<std::uint64_t> masks;
+  // Posting lists grow in mapped pages and are never shrunk: the unused tail of a doubled list is never
+  // touched, so it costs address space, not memory (a shrinking copy would cost both, at the peak).
+  std::array<std::vector<Postings>, kEnumIndexedFields.size()> by_enum;  // [slot][ordinal]
+  std::array<std::unordered_map<std::uint32_t, Postings>, kStringIndexedFields.size()> by_string;
   std::optional<std::int64_t> now;
   std::string name_prefix = "projects/lateral-hunt/locations/local/instances/embedded";
   bool finished = true;
@@ -394,7 +396,7 @@ class StoreBatch final : public udm::EventBuilder {
 
   // Moves the built events into the store and empties the batch (so a unit is merged in slices and its
   // unit-local strings never pile up). Shipper-timed events are appended to `corrections`.
-  void merge_into(EventStore::Data& data, std::uint32_t unit, std::vector<Correction>* corrections) {
+  void merge_into(EventStore::Data& data, std::uint32_t unit, PageVector<Correction>* corrections) {
     std::lock_guard lock(data.merge_mutex);
     // The unit pool's stored hashes are reused, so no string is hashed twice.
     const std::vector<std::uint32_t> remap = data.pool.intern_all_plain(pool_);
@@ -447,9 +449,9 @@ class StoreBatch final : public udm::EventBuilder {
 
  private:
   StringPool pool_;
-  std::vector<BatchEntry> entries_;
+  PageVector<BatchEntry> entries_;
   std::vector<std::int64_t> big_ints_;
-  std::vector<Pending> events_;
+  PageVector<Pending> events_;
   Pending current_;
   bool has_last_line_ = false;
   std::uint32_t last_line_ = 0;
@@ -494,10 +496,10 @@ class UnitSink final : public RecordSink {
   // Merges what is left; the corrections wait for the unit's other parts (take_corrector, take_corrections).
   void finish_part() { batch_.merge_into(data_, unit_, &corrections_); }
   ClockCorrector take_corrector() { return std::move(corrector_); }
-  std::vector<StoreBatch::Correction> take_corrections() { return std::move(corrections_); }
+  PageVector<StoreBatch::Correction> take_corrections() { return std::move(corrections_); }
 
   static void apply_corrections(EventStore::Data& data, const ClockCorrector& corrector,
-                                const std::vector<StoreBatch::Correction>& corrections) {
+                                const PageVector<StoreBatch::Correction>& corrections) {
     std::lock_guard lock(data.merge_mutex);
     for (const auto& correction : corrections) {
       data.events[correction.index].time_us += corrector.offset_us(data.pool.get(correction.host), correction.source);
@@ -560,7 +562,7 @@ class UnitSink final : public RecordSink {
   UnitCounts& counts_;
   PartErrors* part_errors_ = nullptr;
   ClockCorrector corrector_;
-  std::vector<StoreBatch::Correction> corrections_;
+  PageVector<StoreBatch::Correction> corrections_;
 };
 
 // One part of a JSON-lines file split for parallel loading, and what it leaves for the file's finalisation.
@@ -573,8 +575,9 @@ struct UnitPart {
   IngestReport report;
   PartErrors errors;
   std::string read_error;
-  ClockCorrector corrector;
-  std::vector<StoreBatch::Correction> corrections;
+  ClockCorrector corrector;  // folded into the file's corrector (in part order) as soon as it can be
+  bool done = false;
+  PageVector<StoreBatch::Correction> corrections;
 };
 
 }  // namespace
@@ -623,6 +626,24 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
 
   std::atomic<std::size_t> next{0};
   std::mutex report_mutex;
+  // Per split file: the clock samples of its parts, appended in part order as the parts complete (a part's
+  // samples are freed once appended; a file has hundreds of hosts, so they are not small).
+  struct FileClock {
+    ClockCorrector corrector;
+    std::size_t appended = 0;
+  };
+  std::vector<FileClock> file_clocks(units.size());
+  auto part_done = [&](UnitPart& part) {
+    std::lock_guard lock(report_mutex);
+    part.done = true;
+    FileClock& clock = file_clocks[part.unit];
+    const auto& file_parts = parts_of[part.unit];
+    while (clock.appended < file_parts.size() && file_parts[clock.appended]->done) {
+      clock.corrector.append(file_parts[clock.appended]->corrector);
+      file_parts[clock.appended]->corrector = ClockCorrector();
+      ++clock.appended;
+    }
+  };
   auto worker = [&] {
     for (std::size_t n = next++; n < items.size(); n = next++) {
       const InputUnit& unit = units[items[n].unit];
@@ -632,6 +653,7 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
         sink.finish_part();
         part->corrector = sink.take_corrector();
         part->corrections = sink.take_corrections();
+        part_done(*part);
         continue;
       }
       IngestReport unit_report;
@@ -674,8 +696,7 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
     }
     for (std::size_t i = 0; i < units.size(); ++i) {
       if (parts_of[i].empty()) continue;
-      ClockCorrector corrector;
-      for (const UnitPart* part : parts_of[i]) corrector.append(part->corrector);
+      const ClockCorrector& corrector = file_clocks[i].corrector;  // every part appended by now
       IngestReport unit_report;
       unit_report.max_errors = options.max_errors;
       const std::string* previous_read_error = nullptr;
@@ -767,13 +788,6 @@ void EventStore::finish() {
       if (list.empty() || list.back() != index) list.push_back(index);
     }
   }
-  for (auto& lists : d.by_enum) {
-    for (auto& list : lists) list.shrink_to_fit();
-  }
-  for (auto& map : d.by_string) {
-    for (auto& [value, list] : map) list.shrink_to_fit();
-  }
-  d.events.shrink_to_fit();
   d.finished = true;
 }
 
@@ -888,10 +902,10 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
   if (lo >= hi) return result;
 
   // Smallest candidate set among the pins whose every alternative an index can answer.
-  std::optional<std::vector<const std::vector<std::uint32_t>*>> best;
+  std::optional<ListPin> best;
   std::size_t best_size = SIZE_MAX;
   for (const auto& pin : hints.pins) {
-    std::vector<const std::vector<std::uint32_t>*> lists;
+    ListPin lists;
     std::size_t total = 0;
     bool usable = true;  // a pin without alternatives means no event can match
     for (const auto& alternative : pin.alternatives) {
@@ -1018,7 +1032,7 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
   }
   // Newest-first merge of the chosen posting lists (each ascending), restricted to [lo, hi).
   struct Cursor {
-    const std::vector<std::uint32_t>* list;
+    const Postings* list;
     std::ptrdiff_t position;  // next element to take, going down; -1 when exhausted
     std::ptrdiff_t floor;     // first position inside the window
   };
@@ -1187,15 +1201,16 @@ std::vector<std::pair<std::string, std::size_t>> EventStore::memory_breakdown() 
   std::vector<std::pair<std::string, std::size_t>> parts = d.pool.memory_breakdown();
   for (auto& [name, bytes] : parts) name = "strings: " + name;
   parts.emplace_back("values (8-byte entries)", d.entries.memory_bytes());
-  parts.emplace_back("event records", d.events.capacity() * sizeof(EventRecord));
+  // Page-backed vectors are counted by size: their untouched capacity is not resident.
+  parts.emplace_back("event records", d.events.size() * sizeof(EventRecord));
   parts.emplace_back("large integers", d.big_ints.capacity() * sizeof(std::int64_t));
   parts.emplace_back("presence masks", d.masks.capacity() * sizeof(std::uint64_t));
   std::size_t postings = 0;
   for (const auto& lists : d.by_enum) {
-    for (const auto& list : lists) postings += list.capacity() * sizeof(std::uint32_t);
+    for (const auto& list : lists) postings += list.size() * sizeof(std::uint32_t);
   }
   for (const auto& map : d.by_string) {
-    for (const auto& [value, list] : map) postings += list.capacity() * sizeof(std::uint32_t) + 48;
+    for (const auto& [value, list] : map) postings += list.size() * sizeof(std::uint32_t) + 48;
   }
   parts.emplace_back("posting lists", postings);
   return parts;

@@ -21,6 +21,7 @@
 
 #include "siem/ingest_report.hpp"
 #include "siem/query_prefilter.hpp"
+#include "siem/string_pool.hpp"
 #include "udm/event.hpp"
 #include "udm/query_compiler.hpp"
 
@@ -132,7 +133,8 @@ class EventStore {
     std::int64_t number = 0;
   };
   // Candidate lists whose union holds every match (posting lists of an indexed field's matching values).
-  using ListPin = std::vector<const std::vector<std::uint32_t>*>;
+  using Postings = PageVector<std::uint32_t>;
+  using ListPin = std::vector<const Postings*>;
   SearchResult search_impl(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
                            std::size_t max_events, const std::vector<FieldRequirement>& required,
                            const std::vector<ExactValue>& exact, const std::vector<ListPin>& list_pins = {}) const;

@@ -233,6 +233,10 @@ namespace {
 
 using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
+// Parts stream through a smaller buffer than whole units: several are read at once (it still grows for a
+// longer line).
+constexpr std::size_t kPartChunkBytes = 1u << 20;
+
 FilePtr open_file(const std::filesystem::path& path) { return FilePtr(std::fopen(path.c_str(), "rb"), &std::fclose); }
 
 // Offset just after the first newline at or after `from`; `size` when there is none.
@@ -300,7 +304,7 @@ std::string read_json_lines_part(const InputUnit& unit, std::uint64_t begin, std
         newlines += static_cast<std::uint64_t>(std::count(into, into + got, '\n'));
         return static_cast<std::ptrdiff_t>(got);
       },
-      sink, begin == 0);
+      sink, begin == 0, kPartChunkBytes);
   return ok ? std::string() : read_error;
 }
 

@@ -1,20 +1,31 @@
 #include "siem/string_pool.hpp"
 
+#include <sys/mman.h>
+
 #include <cstring>
+#include <new>
 #include <functional>
 
 namespace lh::siem {
 
+void* map_pages(std::size_t bytes) {
+  void* pages = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED) throw std::bad_alloc();
+  return pages;
+}
+
+void unmap_pages(void* pages, std::size_t bytes) noexcept { ::munmap(pages, bytes); }
+
 StringPool::StringPool() {
   slots_.assign(1024, kEmptySlot);
   // Id 0, the empty string: chunk 0, offset 0, length 0 (the chunk exists from the start).
-  chunks_.push_back(std::unique_ptr<char[]>(new char[kChunkBytes]));
+  chunks_.emplace_back(kChunkBytes);
   chunk_used_ = 0;
   push_span(0);
 }
 
 void StringPool::push_span(Span span) {
-  if ((count_ & (kSpanBlockSize - 1)) == 0) spans_.push_back(std::unique_ptr<Span[]>(new Span[kSpanBlockSize]));
+  if ((count_ & (kSpanBlockSize - 1)) == 0) spans_.emplace_back(kSpanBlockSize);
   spans_.back()[count_ & (kSpanBlockSize - 1)] = span;
   ++count_;
 }
@@ -29,8 +40,7 @@ StringPool::Span StringPool::copy_into_arena(std::string_view text) {
     return (kLargeChunk << 40) | (large_.size() - 1);
   }
   if (chunk_used_ + text.size() > kChunkBytes) {
-    // Not zero-filled: every byte handed out is written first.
-    chunks_.push_back(std::unique_ptr<char[]>(new char[kChunkBytes]));
+    chunks_.emplace_back(kChunkBytes);
     chunk_used_ = 0;
   }
   std::memcpy(chunks_.back().get() + chunk_used_, text.data(), text.size());
@@ -56,7 +66,7 @@ std::size_t StringPool::slot_for(std::string_view text, std::uint32_t hash) cons
 }
 
 void StringPool::grow() {
-  std::vector<Slot> old(slots_.size() * 2, kEmptySlot);
+  PageVector<Slot> old(slots_.size() * 2, kEmptySlot);
   old.swap(slots_);
   const std::size_t mask = slots_.size() - 1;
   for (const Slot entry : old) {

@@ -15,6 +15,73 @@
 
 namespace lh::siem {
 
+// A fixed array straight from the kernel (anonymous mmap) for the store's long-lived blocks: pages become
+// resident only when written, and freeing returns them at once. Through malloc, blocks allocated by a
+// loading thread would sit in that thread's arena among short-lived buffers and keep freed memory resident.
+// T must be an implicit-lifetime type (the pages start zeroed).
+void* map_pages(std::size_t bytes);
+void unmap_pages(void* pages, std::size_t bytes) noexcept;
+
+template <class T>
+class PageArray {
+ public:
+  PageArray() = default;
+  explicit PageArray(std::size_t count)
+      : data_(static_cast<T*>(map_pages(count * sizeof(T)))), bytes_(count * sizeof(T)) {}
+  ~PageArray() {
+    if (data_ != nullptr) unmap_pages(data_, bytes_);
+  }
+  PageArray(PageArray&& other) noexcept : data_(std::exchange(other.data_, nullptr)), bytes_(other.bytes_) {}
+  PageArray& operator=(PageArray&& other) noexcept {
+    if (this != &other) {
+      if (data_ != nullptr) unmap_pages(data_, bytes_);
+      data_ = std::exchange(other.data_, nullptr);
+      bytes_ = other.bytes_;
+    }
+    return *this;
+  }
+  PageArray(const PageArray&) = delete;
+  PageArray& operator=(const PageArray&) = delete;
+  [[nodiscard]] T* get() const { return data_; }
+  T& operator[](std::size_t index) const { return data_[index]; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+// std::allocator for the store's big vectors: requests of at least kMinBytes come from map_pages, so a
+// vector that grows by doubling returns each outgrown buffer to the kernel instead of leaving a hole in a
+// thread's malloc arena.
+template <class T>
+struct PageAllocator {
+  using value_type = T;
+  static constexpr std::size_t kMinBytes = 64 * 1024;
+  PageAllocator() = default;
+  template <class U>
+  PageAllocator(const PageAllocator<U>&) noexcept {}
+  T* allocate(std::size_t count) {
+    const std::size_t bytes = count * sizeof(T);
+    if (bytes >= kMinBytes) return static_cast<T*>(map_pages(bytes));
+    return std::allocator<T>().allocate(count);
+  }
+  void deallocate(T* pointer, std::size_t count) noexcept {
+    const std::size_t bytes = count * sizeof(T);
+    if (bytes >= kMinBytes) {
+      unmap_pages(pointer, bytes);
+    } else {
+      std::allocator<T>().deallocate(pointer, count);
+    }
+  }
+  template <class U>
+  bool operator==(const PageAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+template <class T>
+using PageVector = std::vector<T, PageAllocator<T>>;
+
 class StringPool {
  public:
   using Id = std::uint32_t;
@@ -79,14 +146,14 @@ class StringPool {
     std::uint32_t count = 0;
   };
 
-  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::vector<PageArray<char>> chunks_;
   std::vector<std::string_view> large_;  // strings in their own blocks (kept in large_blocks_)
   std::vector<std::unique_ptr<char[]>> large_blocks_;
   std::size_t chunk_used_ = kChunkBytes;
   std::size_t arena_bytes_ = 0;
-  std::vector<std::unique_ptr<Span[]>> spans_;
+  std::vector<PageArray<Span>> spans_;
   std::size_t count_ = 0;
-  std::vector<Slot> slots_;  // open-addressing table; size is a power of two
+  PageVector<Slot> slots_;  // open-addressing table; size is a power of two
   std::vector<Composite> composites_;
   std::vector<Id> segments_;
 
