@@ -3,7 +3,7 @@
 # target runs under ASan+UBSan with the project's libraries coverage-instrumented).
 #
 # Usage: scripts/fuzz.sh (--smoke | --long) [--build-dir DIR] [--target NAME]... [--seconds N]
-#   --smoke          each target ~25 s on a copy of its seed corpus (about 2.5 minutes for all); CI runs this
+#   --smoke          each target ~20 s on a copy of its seed corpus (under 2.5 minutes for all); CI runs this
 #   --long           each target up to 10,000,000 executions or 30 minutes, whichever comes first, niced
 #   --build-dir DIR  the clang fuzz build (default build-asan, shared with scripts/sanitize.sh); configured
 #                    here when it has no CMakeCache.txt; the fuzz targets are (re)built either way
@@ -55,8 +55,18 @@ grep -q '^LH_FUZZ:BOOL=ON' "$build_dir/CMakeCache.txt" ||
   give_up "$build_dir is not configured with -DLH_FUZZ=ON (use a clang build dir such as build-asan)"
 
 # Every fuzz target the build defines (lh_fuzz_<name>); fuzz_http_request joins when its sources exist.
-mapfile -t available < <(cmake --build "$build_dir" --target help 2>/dev/null |
-  grep -oE '^lh_fuzz_[a-z0-9_]+' | sed 's/^lh_fuzz_//' | sort -u)
+# Regenerate first (only when out of date) so a target added since the last configure is listed.
+if [ -f "$build_dir/build.ninja" ]; then
+  cmake --build "$build_dir" --target build.ninja >/dev/null 2>&1 || give_up "re-configuring $build_dir failed"
+fi
+list_fuzz_targets() {
+  if [ -f "$build_dir/build.ninja" ]; then
+    grep -oE '^build tests/fuzz/lh_fuzz_[a-z0-9_]+:' "$build_dir/build.ninja" | sed -E 's/.*lh_fuzz_([a-z0-9_]+):/\1/'
+  else
+    cmake --build "$build_dir" --target help 2>/dev/null | grep -oE 'lh_fuzz_[a-z0-9_]+' | sed 's/^lh_fuzz_//'
+  fi
+}
+mapfile -t available < <(list_fuzz_targets | sort -u)
 [ ${#available[@]} -gt 0 ] || give_up "no lh_fuzz_* targets in $build_dir"
 if [ ${#targets[@]} -eq 0 ]; then
   targets=("${available[@]}")
@@ -72,7 +82,7 @@ echo "fuzz: building ${build_targets[*]} in $build_dir" >&2
 cmake --build "$build_dir" -j "$(nproc)" --target "${build_targets[@]}" >&2 || give_up "building the fuzz targets failed"
 
 if [ "$mode" = smoke ]; then
-  per_target=${seconds:-25}
+  per_target=${seconds:-20}
   runs_limit=()
 else
   per_target=${seconds:-1800}

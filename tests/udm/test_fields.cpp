@@ -1,8 +1,10 @@
+#include "udm/edit_distance.hpp"
 #include "udm/fields.hpp"
 
 #include <doctest/doctest.h>
 
 #include <set>
+#include <string>
 
 using namespace lh::udm;
 
@@ -55,6 +57,18 @@ TEST_CASE("suggestions for misspelt paths") {
     CHECK(suggest_field("principal.host") == "principal.hostname");
     CHECK(suggest_field("target.process") == "target.process.pid");
     CHECK(suggest_field("Target.Process.Command_Line") == "target.process.command_line");
+}
+
+TEST_CASE("edit distance with a limit") {
+    CHECK(edit_distance("kitten", "sitting") == 3);
+    CHECK(edit_distance("kitten", "sitting", 4) == 3);  // below the limit: exact
+    CHECK(edit_distance("kitten", "sitting", 3) >= 3);  // at or above: only a bound
+    CHECK(edit_distance("", "abc", 2) >= 2);
+    CHECK(edit_distance("abc", "abc", 1) == 0);
+    // A long unknown name has no suggestion (and costs no name x path table per candidate).
+    const std::string long_name(4000, 'x');
+    CHECK(suggest_field(long_name) == "");
+    CHECK(suggest_field("principal.hostnam" + std::string(3, 'e')) == "principal.hostname");
 }
 
 TEST_CASE("enum sets follow Chronicle") {
