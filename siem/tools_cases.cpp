@@ -169,7 +169,7 @@ void add_case_tools(mcp::Server& server, SiemBackend& backend) {
       }
       return tools::dict_result(std::move(result), true);
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
   {
     mcp::Tool tool;
@@ -193,7 +193,7 @@ void add_case_tools(mcp::Server& server, SiemBackend& backend) {
       std::lock_guard lock(backend.cases_mutex);
       return tools::dict_result(backend.cases.get_case_full_details_json(*id), false);
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
   {
     mcp::Tool tool;
@@ -220,7 +220,7 @@ void add_case_tools(mcp::Server& server, SiemBackend& backend) {
       const auto comment = backend.cases.post_case_comment(*id, tools::string_or(arguments, "comment", ""));
       return tools::dict_result(comment ? CaseStore::to_json(*comment) : case_not_found(*id), true);
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
   {
     mcp::Tool tool;
@@ -248,7 +248,7 @@ void add_case_tools(mcp::Server& server, SiemBackend& backend) {
     tool.handler = [&backend](const Json& arguments, mcp::ToolContext&) {
       return tools::dict_result(search_entity(backend, arguments), false);
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
   {
     mcp::Tool tool;
@@ -277,7 +277,7 @@ void add_case_tools(mcp::Server& server, SiemBackend& backend) {
       }
       return tools::dict_result(CaseStore::to_json(*backend.cases.get_case(*id)), false);
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
 }
 

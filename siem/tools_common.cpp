@@ -1,6 +1,10 @@
 #include "siem/tools_common.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <limits>
+
+#include <fmt/format.h>
 
 namespace lh::siem::tools {
 
@@ -138,8 +142,18 @@ std::string string_or(const Json& arguments, std::string_view name, std::string 
 std::optional<std::int64_t> optional_integer(const Json& arguments, std::string_view name) {
   const Json* value = member(arguments, name);
   if (!value) return std::nullopt;
+  // Beyond int64 (a huge unsigned or 1e300, which JSON Schema counts as an integer) saturates, so range
+  // checks see a huge number instead of a wrapped or undefined one.
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  if (value->is_number_unsigned()) return value->get<std::uint64_t>() > static_cast<std::uint64_t>(kMax) ? kMax : value->get<std::int64_t>();
   if (value->is_number_integer()) return value->get<std::int64_t>();
-  if (value->is_number()) return static_cast<std::int64_t>(value->get<double>());
+  if (value->is_number()) {
+    const double number = value->get<double>();
+    if (!(number == number)) return std::nullopt;
+    if (number >= 9.2e18) return kMax;
+    if (number <= -9.2e18) return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(number);
+  }
   return std::nullopt;
 }
 
@@ -161,6 +175,32 @@ std::vector<std::string> string_list(const Json& arguments, std::string_view nam
     if (item.is_string()) out.push_back(item.get<std::string>());
   }
   return out;
+}
+
+std::optional<std::string> hours_back_problem(std::string_view what, std::int64_t hours_back) {
+  if (hours_back >= 1 && hours_back <= kMaxHoursBack) return std::nullopt;
+  return fmt::format("{}: hours_back must be 1-{}, got {}", what, kMaxHoursBack, hours_back);
+}
+
+void add_tool(mcp::Server& server, mcp::Tool tool) {
+  std::vector<std::string> known;
+  if (tool.input_schema.contains("properties") && tool.input_schema["properties"].is_object()) {
+    for (const auto& [name, property] : tool.input_schema["properties"].items()) known.push_back(name);
+  }
+  auto handler = std::move(tool.handler);
+  tool.handler = [name = tool.name, known, handler = std::move(handler)](const Json& arguments,
+                                                                         mcp::ToolContext& context) {
+    if (arguments.is_object()) {
+      for (const auto& [key, value] : arguments.items()) {
+        if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+        return mcp::ToolResult::error(fmt::format(
+            "Invalid arguments for tool {0}: arguments.{1}: unexpected property ({0} takes {2})", name, key,
+            known.empty() ? std::string("no arguments") : fmt::format("{}", fmt::join(known, ", "))));
+      }
+    }
+    return handler(arguments, context);
+  };
+  server.add_tool(std::move(tool));
 }
 
 mcp::ToolAnnotations read_only_annotations(std::string title) {

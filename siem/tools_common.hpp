@@ -80,6 +80,18 @@ std::optional<std::int64_t> optional_integer(const Json& arguments, std::string_
 std::optional<bool> optional_boolean(const Json& arguments, std::string_view name);
 std::vector<std::string> string_list(const Json& arguments, std::string_view name);
 
+// Registers `tool` with its handler guarded: an argument the input schema does not declare is refused
+// (isError naming the argument and the ones the tool takes) instead of being silently ignored, so a
+// misspelt max_events cannot quietly turn into the default. FastMCP's schemas leave
+// additionalProperties open, so the listed schema stays as upstream renders it.
+void add_tool(mcp::Server& server, mcp::Tool tool);
+
+// Largest hours_back any tool accepts: a century, far beyond any log, small enough that hours in
+// microseconds stay inside a 64-bit clock.
+inline constexpr std::int64_t kMaxHoursBack = 24 * 366 * 100;
+// "<what>: hours_back must be 1-878400, got N" when out of range, else nullopt.
+std::optional<std::string> hours_back_problem(std::string_view what, std::int64_t hours_back);
+
 // Annotations: local data only, so openWorldHint is false everywhere.
 mcp::ToolAnnotations read_only_annotations(std::string title);
 mcp::ToolAnnotations write_annotations(std::string title, bool destructive, bool idempotent);

@@ -176,11 +176,20 @@ std::vector<std::pair<CaseRecord, CaseAlert>> all_alerts(SiemBackend& backend) {
   return out;
 }
 
+constexpr std::size_t kMaxEntityBytes = 4096;
+
 std::string lookup_entity(SiemBackend& backend, const Json& arguments) {
   const std::string value = tools::string_or(arguments, "entity_value", "");
   const auto hours_back = tools::integer_or(arguments, "hours_back", 24);
   if (value.find_first_not_of(" \t") == std::string::npos) return "Error looking up entity: entity_value is empty";
-  if (hours_back < 1) return fmt::format("Error looking up entity: hours_back must be at least 1, got {}", hours_back);
+  // No host, user, address, hash or domain is this long; echoing such a value back would only bloat
+  // the answer.
+  if (value.size() > kMaxEntityBytes) {
+    return fmt::format("Error looking up entity: entity_value is {} bytes long, more than {} (pass one host name, "
+                       "user, IP address, hash or domain)",
+                       value.size(), kMaxEntityBytes);
+  }
+  if (const auto problem = tools::hours_back_problem("Error looking up entity", hours_back)) return *problem;
   const EntityMatcher matcher(value);
   const TimeRange range = backend.events.time_range(static_cast<double>(hours_back), std::nullopt, std::nullopt);
 
@@ -286,7 +295,7 @@ std::string get_ioc_matches(SiemBackend& backend, const Json& arguments) {
     return "No IoC feed is configured: secops-local was started without --iocs FILE (a JSON or CSV list of "
            "type,value,source), so there are no IoC matches to report.";
   }
-  if (hours_back < 1) return fmt::format("Error retrieving IoC matches: hours_back must be at least 1, got {}", hours_back);
+  if (const auto problem = tools::hours_back_problem("Error retrieving IoC matches", hours_back)) return *problem;
   if (max_matches < 1) return fmt::format("Error retrieving IoC matches: max_matches must be at least 1, got {}", max_matches);
   const auto& entries = backend.iocs->entries;
   std::unordered_map<std::string, std::vector<std::size_t>> by_value;
@@ -373,7 +382,7 @@ std::string get_security_alerts(SiemBackend& backend, const Json& arguments) {
   const auto hours_back = tools::integer_or(arguments, "hours_back", 24);
   const auto max_alerts = tools::integer_or(arguments, "max_alerts", 10);
   const std::string filter = tools::string_or(arguments, "status_filter", "feedback_summary.status != \"CLOSED\"");
-  if (hours_back < 1) return fmt::format("Error retrieving security alerts: hours_back must be at least 1, got {}", hours_back);
+  if (const auto problem = tools::hours_back_problem("Error retrieving security alerts", hours_back)) return *problem;
   if (max_alerts < 1) return fmt::format("Error retrieving security alerts: max_alerts must be at least 1, got {}", max_alerts);
 
   std::optional<std::pair<bool, std::string>> status_rule;  // {equals, value}
@@ -457,7 +466,7 @@ void add_entity_tools(mcp::Server& server, SiemBackend& backend) {
     tool.handler = [&backend](const Json& arguments, mcp::ToolContext&) {
       return tools::text_result(lookup_entity(backend, arguments));
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
   {
     mcp::Tool tool;
@@ -486,7 +495,7 @@ void add_entity_tools(mcp::Server& server, SiemBackend& backend) {
     tool.handler = [&backend](const Json& arguments, mcp::ToolContext&) {
       return tools::text_result(get_ioc_matches(backend, arguments));
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
   {
     mcp::Tool tool;
@@ -517,7 +526,7 @@ void add_entity_tools(mcp::Server& server, SiemBackend& backend) {
     tool.handler = [&backend](const Json& arguments, mcp::ToolContext&) {
       return tools::text_result(get_security_alerts(backend, arguments));
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
 }
 

@@ -188,7 +188,7 @@ void add_intel_report_tools(mcp::Server& server, SiemBackend& backend) {
     tool.output_schema = tools::dict_output_schema(spec.name);
     tool.annotations = tools::read_only_annotations(spec.title);
     tool.handler = [&backend, &spec](const Json& arguments, mcp::ToolContext&) { return answer(backend, spec, arguments); };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
 }
 

@@ -161,7 +161,7 @@ void add_reference_list_tools(mcp::Server& server, SiemBackend& backend) {
     tool.handler = [&backend](const Json& arguments, mcp::ToolContext&) {
       return tools::text_result(create_reference_list(backend, arguments));
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
   {
     mcp::Tool tool;
@@ -187,7 +187,7 @@ void add_reference_list_tools(mcp::Server& server, SiemBackend& backend) {
     tool.handler = [&backend](const Json& arguments, mcp::ToolContext&) {
       return tools::text_result(get_reference_list(backend, arguments));
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
 }
 

@@ -34,7 +34,11 @@ void fit_result(Json& result, std::size_t budget) {
 Json search_udm(SiemBackend& backend, const Json& arguments) {
   SearchRequest request;
   request.query = tools::string_or(arguments, "query", "");
-  request.hours_back = static_cast<double>(tools::integer_or(arguments, "hours_back", 24));
+  const auto hours_back = tools::integer_or(arguments, "hours_back", 24);
+  if (const auto problem = tools::hours_back_problem("search_udm", hours_back)) {
+    return Json{{"error", *problem}, {"events", Json::array()}};
+  }
+  request.hours_back = static_cast<double>(hours_back);
   request.start_time = tools::optional_string(arguments, "start_time");
   request.end_time = tools::optional_string(arguments, "end_time");
   if (const auto max_events = tools::optional_integer(arguments, "max_events")) {
@@ -74,6 +78,7 @@ Json search_security_events(SiemBackend& backend, const Json& arguments) {
                                         error.what()));
   }
   if (max_events < 1) return failure(text, fmt::format("search_security_events: max_events must be at least 1, got {}", max_events));
+  if (const auto problem = tools::hours_back_problem("search_security_events", hours_back)) return failure(text, *problem);
   SearchRequest request;
   request.query = text;
   request.hours_back = static_cast<double>(hours_back);
@@ -119,7 +124,7 @@ void add_search_tools(mcp::Server& server, SiemBackend& backend) {
     tool.handler = [&backend](const Json& arguments, mcp::ToolContext&) {
       return tools::dict_result(search_udm(backend, arguments), true);
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
   {
     mcp::Tool tool;
@@ -152,7 +157,7 @@ void add_search_tools(mcp::Server& server, SiemBackend& backend) {
     tool.handler = [&backend](const Json& arguments, mcp::ToolContext&) {
       return tools::dict_result(search_security_events(backend, arguments), true);
     };
-    server.add_tool(std::move(tool));
+    tools::add_tool(server, std::move(tool));
   }
 }
 

@@ -26,9 +26,15 @@ void add_threat_intel_tools(mcp::Server& server, SiemBackend&) {
   tool.input_schema = tools::Signature("get_threat_intel").required_string("query").tenant_optional().schema();
   tool.annotations = tools::read_only_annotations("Get threat intelligence");
   tool.handler = [](const tools::Json& arguments, mcp::ToolContext&) {
-    return tools::text_result(answer_threat_intel(tools::string_or(arguments, "query", "")));
+    const std::string query = tools::string_or(arguments, "query", "");
+    if (query.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return tools::text_result(
+          "Error getting threat intelligence: query is empty; ask about a technique, e.g. \"T1021.002\" or "
+          "\"How is PsExec used for lateral movement?\"");
+    }
+    return tools::text_result(answer_threat_intel(query));
   };
-  server.add_tool(std::move(tool));
+  tools::add_tool(server, std::move(tool));
 }
 
 }  // namespace lh::siem
