@@ -9,7 +9,8 @@
 
 namespace lh::transport {
 
-LineReader::LineReader(int fd) : fd_(fd), wake_(make_pipe()) {}
+LineReader::LineReader(int fd, std::size_t max_line_bytes)
+    : fd_(fd), max_line_bytes_(max_line_bytes), wake_(make_pipe()) {}
 
 void LineReader::stop() {
   char byte = 1;
@@ -18,7 +19,8 @@ void LineReader::stop() {
 }
 
 LineReader::End LineReader::run(const std::function<void(std::string_view line)>& on_line,
-                                const std::function<void()>& on_drained) {
+                                const std::function<void()>& on_drained,
+                                const std::function<void(std::size_t bytes)>& on_too_long) {
   struct DrainOnExit {
     const std::function<void()>& drained;
     ~DrainOnExit() {
@@ -30,6 +32,8 @@ LineReader::End LineReader::run(const std::function<void(std::string_view line)>
   // Where the search for the next "\n" resumes, so a huge line is scanned once, not per read.
   std::size_t scanned = 0;
   std::vector<char> chunk(64 * 1024);
+  // Inside a line that crossed max_line_bytes: bytes are dropped until its "\n".
+  bool discarding = false;
 
   auto deliver = [&](std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -54,16 +58,28 @@ LineReader::End LineReader::run(const std::function<void(std::string_view line)>
       return End::read_error;
     }
     if (got == 0) {
-      if (!buffer.empty()) deliver(buffer);
+      if (!buffer.empty() && !discarding) deliver(buffer);
       return End::eof;
     }
-    buffer.append(chunk.data(), static_cast<std::size_t>(got));
+    std::string_view data(chunk.data(), static_cast<std::size_t>(got));
+    if (discarding) {
+      auto newline = data.find('\n');
+      if (newline == std::string_view::npos) continue;
+      discarding = false;
+      data.remove_prefix(newline + 1);
+    }
+    buffer.append(data);
 
     std::size_t line_start = 0;
     for (;;) {
       auto newline = buffer.find('\n', scanned);
       if (newline == std::string::npos) break;
-      deliver(std::string_view(buffer).substr(line_start, newline - line_start));
+      const std::size_t length = newline - line_start;
+      if (max_line_bytes_ > 0 && length > max_line_bytes_) {
+        if (on_too_long) on_too_long(length);
+      } else {
+        deliver(std::string_view(buffer).substr(line_start, length));
+      }
       line_start = newline + 1;
       scanned = line_start;
     }
@@ -72,6 +88,13 @@ LineReader::End LineReader::run(const std::function<void(std::string_view line)>
       scanned = 0;
     }
     scanned = buffer.size();
+    if (max_line_bytes_ > 0 && buffer.size() > max_line_bytes_) {
+      if (on_too_long) on_too_long(buffer.size());
+      buffer.clear();
+      buffer.shrink_to_fit();
+      scanned = 0;
+      discarding = true;
+    }
     if (on_drained) on_drained();
   }
 }

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "mcp/log.hpp"
 #include "transport/json_text.hpp"
 
@@ -34,7 +36,8 @@ bool write_all(int fd, const char* data, std::size_t size, std::string& error) {
 }
 }  // namespace
 
-StdioServerTransport::StdioServerTransport(int input_fd, int output_fd) : output_fd_(output_fd), reader_(input_fd) {
+StdioServerTransport::StdioServerTransport(int input_fd, int output_fd, std::size_t max_message_bytes)
+    : output_fd_(output_fd), max_message_bytes_(max_message_bytes), reader_(input_fd, max_message_bytes) {
   ignore_sigpipe();
 }
 
@@ -82,7 +85,16 @@ void StdioServerTransport::read_loop() {
       return;
     }
     if (handlers_.on_message) handlers_.on_message(std::move(*message));
-  }, [this] { flush_held(); });
+  }, [this] { flush_held(); }, [this](std::size_t bytes) {
+    auto what = fmt::format("message larger than {} bytes (at least {} read); skipped to its end of line",
+                            max_message_bytes_, bytes);
+    mcp::log::warn(kComponent, "rejected input line: {}", what);
+    if (handlers_.on_error) handlers_.on_error("stdio input: " + what);
+    try {
+      write_line(jsonrpc_error(nullptr, -32600, "Invalid Request: " + what));
+    } catch (const mcp::TransportError&) {
+    }
+  });
   delivering_transport = nullptr;
   if (end == LineReader::End::read_error) {
     mcp::log::error(kComponent, "reading input failed: {}", reader_.error());

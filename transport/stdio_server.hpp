@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -15,8 +16,13 @@ namespace lh::transport {
 
 class StdioServerTransport final : public mcp::Transport {
  public:
-  // The fds are borrowed, not closed (defaults: the process's stdin and stdout).
-  explicit StdioServerTransport(int input_fd = 0, int output_fd = 1);
+  // The same limit as the Streamable HTTP server's default body limit.
+  static constexpr std::size_t kDefaultMaxMessageBytes = 4 * 1024 * 1024;
+
+  // The fds are borrowed, not closed (defaults: the process's stdin and stdout). A line longer
+  // than max_message_bytes is skipped unread and answered with -32600 (id null).
+  explicit StdioServerTransport(int input_fd = 0, int output_fd = 1,
+                                std::size_t max_message_bytes = kDefaultMaxMessageBytes);
   ~StdioServerTransport() override;
 
   // Starts the reader thread. Lines that are not JSON are answered here with a -32700 parse
@@ -35,6 +41,7 @@ class StdioServerTransport final : public mcp::Transport {
   void fire_close();
 
   int output_fd_;
+  std::size_t max_message_bytes_;
   LineReader reader_;
   Handlers handlers_;
   std::mutex write_mutex_;
