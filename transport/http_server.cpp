@@ -1,12 +1,9 @@
 #include "transport/http_server.hpp"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <regex>
 #include <shared_mutex>
 #include <stdexcept>
 #include <thread>
@@ -16,6 +13,7 @@
 
 #include "mcp/log.hpp"
 #include "transport/fd.hpp"
+#include "transport/http1_server.hpp"
 #include "transport/http_checks.hpp"
 #include "transport/http_session.hpp"
 #include "transport/json_text.hpp"
@@ -28,6 +26,8 @@ namespace {
 using detail::Clock;
 using detail::HttpSession;
 using detail::Outbox;
+using http1::Exchange;
+using http1::HttpRequest;
 
 constexpr std::string_view kComponent = "http";
 constexpr const char* kSessionHeader = "Mcp-Session-Id";
@@ -35,60 +35,66 @@ constexpr const char* kVersionHeader = "MCP-Protocol-Version";
 // JSON-RPC code the TypeScript SDK uses in HTTP-level error bodies.
 constexpr int kServerErrorCode = -32000;
 
-void reply_error(httplib::Response& res, int status, int code, const std::string& message) {
-  res.status = status;
-  res.set_content(to_wire(jsonrpc_error(nullptr, code, message)), "application/json");
+http1::Response error_response(int status, int code, const std::string& message, http1::Headers headers = {}) {
+  http1::Response response;
+  response.status = status;
+  response.headers = std::move(headers);
+  response.content_type = "application/json";
+  response.body = to_wire(jsonrpc_error(nullptr, code, message));
+  return response;
 }
 
-std::string regex_escape(const std::string& text) {
-  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-  return std::regex_replace(text, special, R"(\$&)");
+void reply_error(Exchange& exchange, int status, int code, const std::string& message, http1::Headers headers = {}) {
+  exchange.respond(error_response(status, code, message, std::move(headers)));
+}
+
+std::string header_or_empty(const HttpRequest& request, std::string_view name) {
+  const auto* value = request.header(name);
+  return value ? *value : std::string();
 }
 
 bool is_wildcard_address(const std::string& host) { return host == "0.0.0.0" || host == "::" || host == "[::]"; }
 
-// Streams an outbox as SSE on the httplib worker: a fresh stream starts with the priming event,
-// a resumed one with the events after the client's Last-Event-ID; then every message as it
-// arrives; it ends after the final response (POST) or when the session ends.
-httplib::ContentProviderWithoutLength sse_provider(std::shared_ptr<Outbox> outbox,
-                                                   std::chrono::seconds keepalive_interval,
-                                                   std::optional<std::uint64_t> replay_after,
-                                                   std::uint64_t retry_ms) {
-  auto started = std::make_shared<bool>(false);
-  return [outbox = std::move(outbox), started, keepalive_interval, replay_after, retry_ms](size_t,
-                                                                                         httplib::DataSink& sink) {
-    std::string out;
-    std::unique_lock lock(outbox->mutex);
-    if (!*started) {
-      *started = true;
-      if (replay_after) {
-        for (const auto& [seq, text] : outbox->history) {
-          if (seq > *replay_after) out += text;
-        }
-      } else {
-        out = format_sse_priming_event(outbox->stream_id + "-" + std::to_string(outbox->next_seq++), retry_ms);
+// Streams an outbox as SSE from a worker: a fresh stream starts with the priming event, a resumed
+// one with the events after the client's Last-Event-ID; then every message as it arrives; it ends
+// after the final response (POST) or when the session ends. False when the client went away.
+bool stream_outbox(Exchange& exchange, Outbox& outbox, std::chrono::seconds keepalive_interval,
+                   std::optional<std::uint64_t> replay_after, std::uint64_t retry_ms) {
+  std::string out;
+  {
+    std::lock_guard lock(outbox.mutex);
+    if (replay_after) {
+      for (const auto& [seq, text] : outbox.history) {
+        if (seq > *replay_after) out += text;
       }
-    } else if (!outbox->ready.wait_for(lock, keepalive_interval,
-                                       [&] { return !outbox->messages.empty() || outbox->aborted; })) {
+    } else {
+      out = format_sse_priming_event(outbox.stream_id + "-" + std::to_string(outbox.next_seq++), retry_ms);
+    }
+  }
+  if (!out.empty() && !exchange.write_stream(out)) return false;
+  for (;;) {
+    std::unique_lock lock(outbox.mutex);
+    if (!outbox.ready.wait_for(lock, keepalive_interval, [&] { return !outbox.messages.empty() || outbox.aborted; })) {
       lock.unlock();
-      static constexpr std::string_view kKeepalive = ": keepalive\n\n";
-      return sink.write(kKeepalive.data(), kKeepalive.size());
+      // Nothing to say: a comment keeps proxies from timing out and finds a client that left.
+      if (!exchange.write_stream(": keepalive\n\n")) return false;
+      continue;
     }
-    while (!outbox->messages.empty()) {
-      out += outbox->format_event_locked(outbox->messages.front());
-      outbox->messages.pop_front();
+    out.clear();
+    while (!outbox.messages.empty()) {
+      out += outbox.format_event_locked(outbox.messages.front());
+      outbox.messages.pop_front();
     }
-    bool final = outbox->final_queued && outbox->messages.empty();
-    bool end = final || outbox->aborted;
+    bool final = outbox.final_queued && outbox.messages.empty();
+    bool end = final || outbox.aborted;
     lock.unlock();
-    if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+    if (!out.empty() && !exchange.write_stream(out)) return false;
     if (final) {
-      std::lock_guard written(outbox->mutex);
-      outbox->final_written = true;
+      std::lock_guard written(outbox.mutex);
+      outbox.final_written = true;
     }
-    if (end) sink.done();
-    return true;
-  };
+    if (end) return true;
+  }
 }
 
 }  // namespace
@@ -104,44 +110,32 @@ class StreamableHttpServer::Impl {
                        : options_.host;
       options_.allowed_hosts.push_back(bound);
     }
-    configure();
   }
 
   ~Impl() { stop(); }
 
   void start() {
-    // Remembers the listening socket (httplib applies these options to it alone) so the accept
-    // backlog can be raised after binding: the library's compiled-in backlog of 5 drops SYNs when
-    // a client opens many connections at once, and each dropped SYN costs that client a second.
-    http_.set_socket_options([this](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-      listen_socket_ = sock;
-    });
-    bool bound = false;
-    if (options_.port == 0) {
-      port_ = http_.bind_to_any_port(options_.host);
-      bound = port_ > 0;
-    } else {
-      bound = http_.bind_to_port(options_.host, options_.port);
-      port_ = options_.port;
+    http1::ServerOptions engine_options;
+    engine_options.host = options_.host;
+    engine_options.port = options_.port;
+    engine_options.limits.max_body_bytes = options_.max_body_bytes;
+    engine_options.max_connections = options_.max_connections;
+    engine_options.request_timeout = options_.request_timeout;
+    engine_options.keep_alive_timeout = options_.keep_alive_timeout;
+    engine_options.worker_threads = std::max<std::size_t>(options_.worker_threads, 2);
+    engine_options.keep_alive_max_requests = options_.keep_alive_max_requests;
+    engine_ = std::make_unique<http1::Server>(
+        engine_options, [this](HttpRequest request, Exchange exchange) { handle(request, exchange); },
+        [this](int status, const std::string& message) { return engine_error(status, message); });
+    try {
+      engine_->start();
+    } catch (const std::exception& e) {
+      engine_.reset();
+      throw std::runtime_error(fmt::format("cannot listen on {}:{} (address in use or not available): {}",
+                                           options_.host, options_.port, e.what()));
     }
-    if (!bound) {
-      throw std::runtime_error(fmt::format("cannot listen on {}:{} (address in use or not available)", options_.host,
-                                           options_.port));
-    }
-    if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
+    port_ = engine_->port();
     reaper_ = std::thread([this] { reap_loop(); });
-    listener_ = std::thread([this] {
-      if (!http_.listen_after_bind() && !stopping_.load()) {
-        mcp::log::error(kComponent, "HTTP listener on {}:{} stopped unexpectedly", options_.host, port_);
-      }
-      {
-        std::lock_guard lock(stopped_mutex_);
-        listener_done_ = true;
-      }
-      stopped_cv_.notify_all();
-    });
     mcp::log::info(kComponent, "MCP Streamable HTTP endpoint at {}", url());
   }
 
@@ -155,7 +149,7 @@ class StreamableHttpServer::Impl {
 
   void wait() {
     std::unique_lock lock(stopped_mutex_);
-    stopped_cv_.wait(lock, [&] { return listener_done_ || stop_requested_; });
+    stopped_cv_.wait(lock, [&] { return stop_requested_; });
   }
 
   void stop() {
@@ -171,10 +165,9 @@ class StreamableHttpServer::Impl {
       std::shared_lock lock(sessions_mutex_);
       for (auto& [id, session] : sessions_) live.push_back(session);
     }
-    // Wakes every request still waiting and ends every stream, so the workers can be joined.
+    // Wakes every request still waiting and ends every stream, so the workers can finish.
     for (auto& session : live) session->close();
-    http_.stop();
-    if (listener_.joinable()) listener_.join();
+    if (engine_) engine_->stop();
     {
       std::lock_guard lock(reaper_mutex_);
       reaper_stop_ = true;
@@ -190,81 +183,59 @@ class StreamableHttpServer::Impl {
   }
 
  private:
-  void configure() {
-    auto workers = std::max<std::size_t>(options_.worker_threads, 2);
-    http_.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-    // Without it a response split over two writes meets the peer's delayed ACK (~40 ms each).
-    http_.set_tcp_nodelay(true);
-    http_.set_keep_alive_max_count(options_.keep_alive_max_requests);
-    http_.set_keep_alive_timeout(options_.keep_alive_timeout.count());
-    http_.set_read_timeout(30, 0);
-    http_.set_write_timeout(30, 0);
-    http_.set_payload_max_length(options_.max_body_bytes);
-    http_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "unknown error";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      mcp::log::error(kComponent, "request handler failed: {}", what);
-      reply_error(res, 500, -32603, "Internal error: " + what);
-    });
-    http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (res.status == 413) {
-        reply_error(res, 413, kServerErrorCode,
-                    fmt::format("Payload Too Large: the body exceeds {} bytes", options_.max_body_bytes));
-      } else if (res.status == 404 && res.body.empty()) {
-        reply_error(res, 404, kServerErrorCode, fmt::format("Not Found: no MCP endpoint at {}", req.path));
-      }
-    });
+  http1::Response engine_error(int status, const std::string& message) {
+    return error_response(status, kServerErrorCode, fmt::format("{}: {}", http1::reason_phrase(status), message));
+  }
 
-    auto pattern = regex_escape(options_.path);
-    http_.Post(pattern, [this](const httplib::Request& req, httplib::Response& res) { handle_post(req, res); });
-    http_.Get(pattern, [this](const httplib::Request& req, httplib::Response& res) { handle_get(req, res); });
-    http_.Delete(pattern, [this](const httplib::Request& req, httplib::Response& res) { handle_delete(req, res); });
-    auto not_allowed = [this](const httplib::Request& req, httplib::Response& res) {
-      if (!admit(req, res)) return;
-      res.set_header("Allow", "GET, POST, DELETE");
-      reply_error(res, 405, kServerErrorCode, "Method Not Allowed: use POST, GET or DELETE");
-    };
-    http_.Put(pattern, not_allowed);
-    http_.Patch(pattern, not_allowed);
-    http_.Options(pattern, not_allowed);
+  // Runs on the engine's epoll thread: everything here is quick; waiting and streaming move to a
+  // worker (Exchange::defer).
+  void handle(HttpRequest& request, Exchange& exchange) {
+    if (request.path() != options_.path) {
+      reply_error(exchange, 404, kServerErrorCode, fmt::format("Not Found: no MCP endpoint at {}", request.path()));
+      return;
+    }
+    if (request.method == "POST") {
+      handle_post(request, exchange);
+    } else if (request.method == "GET") {
+      handle_get(request, exchange);
+    } else if (request.method == "DELETE") {
+      handle_delete(request, exchange);
+    } else {
+      if (!admit(request, exchange)) return;
+      reply_error(exchange, 405, kServerErrorCode, "Method Not Allowed: use POST, GET or DELETE",
+                  {{"Allow", "GET, POST, DELETE"}});
+    }
   }
 
   // Host, Origin and authentication: the checks every method passes first.
-  bool admit(const httplib::Request& req, httplib::Response& res) {
+  bool admit(const HttpRequest& req, Exchange& res) {
     if (stopping_.load()) {
       reply_error(res, 503, kServerErrorCode, "Service Unavailable: the server is shutting down");
       return false;
     }
-    if (req.has_header("Host")) {
-      auto host = req.get_header_value("Host");
-      if (!http_checks::host_allowed(host, options_.allowed_hosts)) {
-        mcp::log::warn(kComponent, "rejected request with Host '{}' (DNS rebinding protection)", host);
-        reply_error(res, 403, kServerErrorCode, fmt::format("Forbidden: Host '{}' is not allowed", host));
+    if (const auto* host = req.header("Host")) {
+      if (!http_checks::host_allowed(*host, options_.allowed_hosts)) {
+        mcp::log::warn(kComponent, "rejected request with Host '{}' (DNS rebinding protection)", *host);
+        reply_error(res, 403, kServerErrorCode, fmt::format("Forbidden: Host '{}' is not allowed", *host));
         return false;
       }
     }
-    if (req.has_header("Origin")) {
-      auto origin = req.get_header_value("Origin");
-      if (!http_checks::origin_allowed(origin, options_.allowed_origins)) {
-        mcp::log::warn(kComponent, "rejected request with Origin '{}'", origin);
-        reply_error(res, 403, kServerErrorCode, fmt::format("Forbidden: Origin '{}' is not allowed", origin));
+    if (const auto* origin = req.header("Origin")) {
+      if (!http_checks::origin_allowed(*origin, options_.allowed_origins)) {
+        mcp::log::warn(kComponent, "rejected request with Origin '{}'", *origin);
+        reply_error(res, 403, kServerErrorCode, fmt::format("Forbidden: Origin '{}' is not allowed", *origin));
         return false;
       }
     }
     if (options_.bearer_token) {
-      auto verdict = http_checks::check_bearer(req.get_header_value("Authorization"), *options_.bearer_token);
+      auto verdict = http_checks::check_bearer(header_or_empty(req, "Authorization"), *options_.bearer_token);
       if (verdict != http_checks::BearerResult::ok) {
         bool missing = verdict == http_checks::BearerResult::missing;
-        res.set_header("WWW-Authenticate",
-                       missing ? fmt::format("Bearer realm=\"{}\"", options_.realm)
-                               : fmt::format("Bearer realm=\"{}\", error=\"invalid_token\"", options_.realm));
+        auto challenge = missing ? fmt::format("Bearer realm=\"{}\"", options_.realm)
+                                 : fmt::format("Bearer realm=\"{}\", error=\"invalid_token\"", options_.realm);
         reply_error(res, 401, kServerErrorCode,
-                    missing ? "Unauthorized: missing bearer token" : "Unauthorized: invalid bearer token");
+                    missing ? "Unauthorized: missing bearer token" : "Unauthorized: invalid bearer token",
+                    {{"WWW-Authenticate", challenge}});
         return false;
       }
     }
@@ -273,8 +244,8 @@ class StreamableHttpServer::Impl {
 
   // Finds the session named by Mcp-Session-Id and checks MCP-Protocol-Version; answers the
   // error itself and returns nullptr when either is wrong.
-  std::shared_ptr<HttpSession> session_for(const httplib::Request& req, httplib::Response& res) {
-    auto id = req.get_header_value(kSessionHeader);
+  std::shared_ptr<HttpSession> session_for(const HttpRequest& req, Exchange& res) {
+    auto id = header_or_empty(req, kSessionHeader);
     if (id.empty()) {
       reply_error(res, 400, kServerErrorCode, "Bad Request: Mcp-Session-Id header is required");
       return nullptr;
@@ -294,12 +265,12 @@ class StreamableHttpServer::Impl {
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.sse_retry).count());
   }
 
-  bool check_protocol_version(const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_header(kVersionHeader)) return true;  // the spec says: assume 2025-03-26
-    auto version = req.get_header_value(kVersionHeader);
-    if (http_checks::is_supported_protocol_version(version)) return true;
+  bool check_protocol_version(const HttpRequest& req, Exchange& res) {
+    const auto* version = req.header(kVersionHeader);
+    if (!version) return true;  // the spec says: assume 2025-03-26
+    if (http_checks::is_supported_protocol_version(*version)) return true;
     reply_error(res, 400, kServerErrorCode,
-                fmt::format("Bad Request: Unsupported protocol version: {} (supported versions: {})", version,
+                fmt::format("Bad Request: Unsupported protocol version: {} (supported versions: {})", *version,
                             fmt::join(http_checks::supported_protocol_versions(), ", ")));
     return false;
   }
@@ -311,15 +282,15 @@ class StreamableHttpServer::Impl {
     return found->second;
   }
 
-  void handle_post(const httplib::Request& req, httplib::Response& res) {
+  void handle_post(const HttpRequest& req, Exchange& res) {
     if (!admit(req, res)) return;
-    auto accept = req.get_header_value("Accept");
+    auto accept = header_or_empty(req, "Accept");
     if (!http_checks::accepts(accept, "application/json") || !http_checks::accepts(accept, "text/event-stream")) {
       reply_error(res, 406, kServerErrorCode,
                   "Not Acceptable: Client must accept both application/json and text/event-stream");
       return;
     }
-    if (!http_checks::content_type_is(req.get_header_value("Content-Type"), "application/json")) {
+    if (!http_checks::content_type_is(header_or_empty(req, "Content-Type"), "application/json")) {
       reply_error(res, 415, kServerErrorCode, "Unsupported Media Type: Content-Type must be application/json");
       return;
     }
@@ -343,7 +314,7 @@ class StreamableHttpServer::Impl {
     bool is_initialize = kind == WireKind::request && message["method"] == "initialize";
     std::shared_ptr<HttpSession> session;
     bool new_session = false;
-    if (!req.has_header(kSessionHeader) && is_initialize) {
+    if (!req.header(kSessionHeader) && is_initialize) {
       session = create_session(res);
       if (!session) return;
       new_session = true;
@@ -354,7 +325,9 @@ class StreamableHttpServer::Impl {
 
     if (kind != WireKind::request) {
       session->deliver(std::move(message));
-      res.status = 202;
+      http1::Response accepted;
+      accepted.status = 202;
+      res.respond(std::move(accepted));
       return;
     }
 
@@ -368,8 +341,27 @@ class StreamableHttpServer::Impl {
       }
       return;
     }
+    // Quick methods and tools are answered inside deliver(): the answer is then already in the
+    // outbox and goes back from this thread, with no hand-off.
     session->deliver(std::move(message));
+    bool answered_now = false;
+    {
+      std::lock_guard lock(outbox->mutex);
+      answered_now = outbox->aborted || (outbox->final_queued && outbox->messages.size() == 1);
+    }
+    if (answered_now) {
+      answer_post(session, outbox, key, new_session, res);
+      return;
+    }
+    res.defer([this, session, outbox, key, new_session](Exchange exchange) {
+      answer_post(session, outbox, key, new_session, exchange);
+    });
+  }
 
+  // Waits for the first message of a POSTed request's outbox, then answers with the response
+  // alone as JSON or with an SSE stream. Blocks only when called from a worker.
+  void answer_post(const std::shared_ptr<HttpSession>& session, const std::shared_ptr<Outbox>& outbox,
+                   const std::string& key, bool new_session, Exchange& res) {
     std::unique_lock lock(outbox->mutex);
     outbox->ready.wait(lock, [&] { return !outbox->messages.empty() || outbox->aborted; });
     if (outbox->messages.empty()) {
@@ -384,34 +376,44 @@ class StreamableHttpServer::Impl {
     }
     if (outbox->final_queued && outbox->messages.size() == 1) {
       // The fast path: the answer is the only message, so it goes back as plain JSON.
-      mcp::Json response = std::move(outbox->messages.front());
+      mcp::Json answer = std::move(outbox->messages.front());
       outbox->messages.pop_front();
       lock.unlock();
       session->finish_request(key, outbox);
+      http1::Response response;
       if (new_session) {
-        if (response.contains("error")) {
+        if (answer.contains("error")) {
           // A failed initialize leaves no session behind.
           session->close();
         } else {
-          res.set_header(kSessionHeader, session->id());
+          response.headers.emplace_back(kSessionHeader, session->id());
         }
       }
-      // Moved in rather than set_content(), which would copy the body once more.
-      res.body = to_wire(response);
-      res.set_header("Content-Type", "application/json");
+      response.content_type = "application/json";
+      response.body = to_wire(answer);
+      res.respond(std::move(response));
       return;
     }
     lock.unlock();
-    if (new_session) res.set_header(kSessionHeader, session->id());
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream", sse_provider(outbox, options_.sse_keepalive_interval, std::nullopt, retry_ms()),
-        [session, outbox](bool) { session->release_stream(outbox); });
+    http1::Headers headers{{"Cache-Control", "no-cache"}};
+    if (new_session) headers.emplace_back(kSessionHeader, session->id());
+    stream(session, outbox, std::nullopt, std::move(headers), res);
   }
 
-  void handle_get(const httplib::Request& req, httplib::Response& res) {
+  // Streams on a worker until the outbox ends or the client goes; a broken stream is detached
+  // for a later resume.
+  void stream(const std::shared_ptr<HttpSession>& session, const std::shared_ptr<Outbox>& outbox,
+              std::optional<std::uint64_t> replay_after, http1::Headers headers, Exchange& res) {
+    if (res.begin_stream(200, "text/event-stream", headers)) {
+      stream_outbox(res, *outbox, options_.sse_keepalive_interval, replay_after, retry_ms());
+    }
+    session->release_stream(outbox);
+    res.end_stream();
+  }
+
+  void handle_get(const HttpRequest& req, Exchange& res) {
     if (!admit(req, res)) return;
-    if (!http_checks::accepts(req.get_header_value("Accept"), "text/event-stream")) {
+    if (!http_checks::accepts(header_or_empty(req, "Accept"), "text/event-stream")) {
       reply_error(res, 406, kServerErrorCode, "Not Acceptable: Client must accept text/event-stream");
       return;
     }
@@ -420,7 +422,7 @@ class StreamableHttpServer::Impl {
     // A client that lost a stream names the last event it saw; what followed is replayed.
     std::optional<std::uint64_t> replay_after;
     std::shared_ptr<Outbox> outbox;
-    if (auto last = req.get_header_value("Last-Event-ID"); !last.empty()) {
+    if (auto last = header_or_empty(req, "Last-Event-ID"); !last.empty()) {
       std::uint64_t after = 0;
       outbox = session->resume(last, after);
       if (outbox) replay_after = after;
@@ -430,22 +432,21 @@ class StreamableHttpServer::Impl {
       reply_error(res, 409, kServerErrorCode, "Conflict: Only one SSE stream is allowed per session");
       return;
     }
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream",
-                                     sse_provider(outbox, options_.sse_keepalive_interval, replay_after, retry_ms()),
-                                     [session, outbox](bool) { session->release_stream(outbox); });
+    res.defer([this, session, outbox, replay_after](Exchange exchange) {
+      stream(session, outbox, replay_after, {{"Cache-Control", "no-cache"}}, exchange);
+    });
   }
 
-  void handle_delete(const httplib::Request& req, httplib::Response& res) {
+  void handle_delete(const HttpRequest& req, Exchange& res) {
     if (!admit(req, res)) return;
     auto session = session_for(req, res);
     if (!session) return;
     mcp::log::info(kComponent, "session {} ended by DELETE", session->id());
     session->close();
-    res.status = 200;
+    res.respond(http1::Response{});
   }
 
-  std::shared_ptr<HttpSession> create_session(httplib::Response& res) {
+  std::shared_ptr<HttpSession> create_session(Exchange& res) {
     std::shared_ptr<HttpSession> session;
     {
       std::unique_lock lock(sessions_mutex_);
@@ -545,16 +546,13 @@ class StreamableHttpServer::Impl {
 
   StreamableHttpServerOptions options_;
   SessionFactory factory_;
-  httplib::Server http_;
+  std::unique_ptr<http1::Server> engine_;
   int port_ = 0;
-  socket_t listen_socket_ = -1;
-  std::thread listener_;
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;
 
   std::mutex stopped_mutex_;
   std::condition_variable stopped_cv_;
-  bool listener_done_ = false;
   bool stop_requested_ = false;
 
   mutable std::shared_mutex sessions_mutex_;

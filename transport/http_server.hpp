@@ -1,6 +1,11 @@
-// The server side of MCP's Streamable HTTP transport on cpp-httplib: one endpoint (default
-// /mcp) for POST, GET and DELETE, sessions keyed by Mcp-Session-Id, each session exposed to the
-// protocol engine as an mcp::Transport.
+// The server side of MCP's Streamable HTTP transport on our HTTP/1.1 engine
+// (transport/http1_server.hpp): one endpoint (default /mcp) for POST, GET and DELETE, sessions
+// keyed by Mcp-Session-Id, each session exposed to the protocol engine as an mcp::Transport.
+//
+// Threads: one epoll thread reads every connection and handles each complete request; a request
+// the engine answers at once (quick tools, registry methods, notifications, errors) goes back from
+// that thread in one write; a request that must wait for its answer, and every SSE stream, moves
+// to a worker. An idle or slowly sending connection therefore never holds a worker.
 //
 // Per POSTed request the engine's messages whose SendOptions.related_request_id (or, for the
 // response, whose id) names that request travel back on that POST: as one application/json body
@@ -50,12 +55,15 @@ struct StreamableHttpServerOptions {
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_sessions = 1000;
   std::chrono::seconds session_idle_timeout{600};
-  // Each open connection (keep-alive or SSE) occupies one worker while it is open; connections
-  // beyond this wait for a free worker. Idle workers cost only memory.
+  // Workers for requests waiting on their answer and for open SSE streams (each holds one while
+  // it waits or streams); started on demand. Idle or reading connections hold none.
   std::size_t worker_threads = 256;
-  // A keep-alive connection is closed after this many requests, so that connections waiting
-  // for a worker get their turn even when the busy ones never go quiet.
-  std::size_t keep_alive_max_requests = 10000;
+  // Open connections beyond this get 503 and are closed at once.
+  std::size_t max_connections = 1000;
+  // A request's head and body must arrive within this time of its first byte (else 408 and close).
+  std::chrono::milliseconds request_timeout{10'000};
+  // A keep-alive connection is closed after this many requests.
+  std::size_t keep_alive_max_requests = 100000;
   // A keep-alive connection with no request for this long is closed.
   std::chrono::seconds keep_alive_timeout{5};
   // An SSE stream with nothing to send gets a comment this often, which also detects a client
