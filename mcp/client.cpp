@@ -24,6 +24,13 @@ bool never_sent(const McpError& error) {
   return error.code() == error_code::connection_closed && error.data() && error.data()->is_object() &&
          error.data()->value("sent", true) == false;
 }
+
+// The server answered that it no longer knows the session (Streamable HTTP 404): it refused the request
+// without running it, so the request may be sent again once a new session is initialized.
+bool session_expired(const McpError& error) {
+  return error.code() == error_code::connection_closed && error.data() && error.data()->is_object() &&
+         error.data()->value("sessionExpired", false) == true;
+}
 }  // namespace
 
 Client::Client(TransportFactory factory, ClientOptions options)
@@ -201,7 +208,8 @@ Json Client::request(std::string_view method, Json params, const CallOptions& op
   request_options.reset_timeout_on_progress = options.reset_timeout_on_progress;
   request_options.cancel = options.cancel;
 
-  // One retry when the request provably never left (the connection was found dead while sending).
+  // One retry when the request provably never ran: it never left (the connection was found dead while
+  // sending), or the server refused it because it had forgotten the session.
   for (int round = 0;; ++round) {
     auto connection = ensure_connected();
     try {
@@ -209,8 +217,15 @@ Json Client::request(std::string_view method, Json params, const CallOptions& op
       return connection->protocol->request(method, params, request_options);
     } catch (const McpError& e) {
       if (e.code() != error_code::connection_closed) throw;
-      mark_dead(connection);
-      if (round == 0 && never_sent(e)) continue;
+      // A transport may fail one request and stay usable (Streamable HTTP: a 5xx answer, a response
+      // stream cut short): the other calls in flight on the connection must not be failed with it.
+      // Only a connection that is gone, or a session the server dropped, is replaced.
+      const bool expired = session_expired(e);
+      if (connection->protocol->closed() || expired || never_sent(e)) mark_dead(connection);
+      if (round == 0 && (never_sent(e) || expired)) {
+        log::info(kLog, "{} is sent again on a new connection: {}", method, e.what());
+        continue;
+      }
       throw;
     }
   }

@@ -2,8 +2,10 @@
 // when the connection dies (transport closed, ping failed) the next call opens a new transport and
 // initializes again, with a bounded number of attempts and exponential backoff. Calls that were in
 // flight when the connection died fail with McpError(connection_closed); they are not retried,
-// because a tool call need not be idempotent. A call that provably never left (the connection was
-// found dead while sending) is sent once more on the new connection.
+// because a tool call need not be idempotent. A call that provably never ran (the connection was
+// found dead while sending, or a Streamable HTTP server answered 404 for a session it forgot) is sent
+// once more on a new connection. A failure of one request on a connection that is still open (an HTTP
+// 5xx, a response stream cut short) fails that request only; the connection and its other calls stay.
 // Thread-safe: any number of concurrent calls.
 #pragma once
 

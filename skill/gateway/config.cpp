@@ -174,8 +174,12 @@ void parse_limits(const Json& limits, GatewayConfig& config) {
         server->second.limits.concurrency = positive_integer(value, path + ".concurrency");
       } else if (key == "timeoutMs") {
         server->second.limits.timeout = std::chrono::milliseconds(positive_integer(value, path + ".timeoutMs"));
+      } else if (key == "attempts") {
+        const auto attempts = positive_integer(value, path + ".attempts");
+        if (attempts > 10) fail(path + ".attempts", "must be at most 10");
+        server->second.limits.attempts = static_cast<int>(attempts);
       } else {
-        fail(path + "." + key, "unknown setting (known: concurrency, timeoutMs)");
+        fail(path + "." + key, "unknown setting (known: concurrency, timeoutMs, attempts)");
       }
     }
   }
@@ -333,7 +337,9 @@ std::string GatewayConfig::describe() const {
       for (const auto& [key, value] : server.arguments.items()) keys += (keys.empty() ? "" : ", ") + key;
       text += fmt::format(" arguments {{{}}}", keys);
     }
-    text += fmt::format(" (concurrency {}, timeout {} ms)\n", server.limits.concurrency, server.limits.timeout.count());
+    text += fmt::format(" (concurrency {}, timeout {} ms", server.limits.concurrency, server.limits.timeout.count());
+    if (server.limits.attempts > 0) text += fmt::format(", {} attempts", server.limits.attempts);
+    text += ")\n";
   }
   for (const auto& [role, server] : roles) text += fmt::format("role {} -> {}\n", role, server);
   for (const auto& [role, renames] : tool_overrides) {
@@ -362,6 +368,11 @@ mcp::TransportFactory make_transport_factory(const ServerConfig& server) {
   // The gateway limits tool calls itself (with cancellable waits); the headroom keeps tools/list and
   // ping from queueing behind a full set of slow calls.
   options.max_concurrent_requests = std::max<std::size_t>(1, server.limits.concurrency) + 2;
+  // A request the client has given up on (its deadline passed) must not keep its connection and worker
+  // until the transport's default read timeout (10 minutes): hung calls would soon take every connection
+  // the server's limit allows. Silence longer than the call deadline ends the request.
+  const auto deadline_seconds = std::chrono::ceil<std::chrono::seconds>(server.limits.timeout);
+  options.read_timeout = deadline_seconds + std::chrono::seconds(1);
   return [options]() -> std::shared_ptr<mcp::Transport> {
     return std::make_shared<transport::StreamableHttpClientTransport>(options);
   };

@@ -48,9 +48,12 @@ struct HttpServer {
   std::map<std::string, std::string> headers;
 };
 
+// "limits": {"<server>": {"concurrency": N, "timeoutMs": N, "attempts": N}}. A read-only call may take up
+// to attempts x timeoutMs plus the backoff between attempts; a write is sent once and takes at most timeoutMs.
 struct ServerLimits {
   std::size_t concurrency = 4;                 // calls in flight at once
-  std::chrono::milliseconds timeout{60000};    // per tool call
+  std::chrono::milliseconds timeout{60000};    // per tool call attempt
+  int attempts = 0;                            // read-only calls; 0: GatewayOptions::max_attempts
 };
 
 struct ServerConfig {

@@ -325,7 +325,9 @@ CallResult Gateway::Impl::call(std::string_view capability, Json arguments, cons
   mcp::CallOptions call_options;
   call_options.timeout = settings.timeout.value_or(upstream.config.limits.timeout);
   call_options.cancel = cancel;
-  const int max_attempts = settings.read_only ? std::max(1, options.max_attempts) : 1;
+  const int configured_attempts =
+      upstream.config.limits.attempts > 0 ? upstream.config.limits.attempts : options.max_attempts;
+  const int max_attempts = settings.read_only ? std::max(1, configured_attempts) : 1;
   auto backoff = options.first_backoff;
 
   auto cancelled = [&](int attempt) {

@@ -90,7 +90,7 @@ struct ServerStatus {
 };
 
 struct GatewayOptions {
-  int max_attempts = 3;                                     // read-only calls
+  int max_attempts = 3;  // read-only calls, unless the server's limits.attempts says otherwise
   std::chrono::milliseconds first_backoff{200};             // doubles per attempt
   std::chrono::milliseconds connect_timeout{30000};
 };
