@@ -51,7 +51,7 @@ TEST_CASE("a stdio server and an HTTP server, with roles, overrides and limits")
     },
     "roles": {"siem": "remote", "cases": "secops"},
     "toolOverrides": {"siem": {"search_udm": "udm_search"}},
-    "limits": {"secops": {"concurrency": 2, "timeoutMs": 30000}}
+    "limits": {"secops": {"concurrency": 2, "timeoutMs": 30000, "attempts": 5}}
   })";
   auto config = gw::parse_config_text(text, fixed_environment({{"GW_TEST_TOKEN", "tok-abcdef"}}));
 
@@ -65,6 +65,7 @@ TEST_CASE("a stdio server and an HTTP server, with roles, overrides and limits")
   CHECK(secops.stdio().cwd == "/tmp");
   CHECK(secops.limits.concurrency == 2);
   CHECK(secops.limits.timeout.count() == 30000);
+  CHECK(secops.limits.attempts == 5);
 
   const auto& remote = config.servers.at("remote");
   REQUIRE_FALSE(remote.is_stdio());
@@ -72,6 +73,7 @@ TEST_CASE("a stdio server and an HTTP server, with roles, overrides and limits")
   CHECK(remote.http().headers.at("Authorization") == "Bearer tok-abcdef");
   CHECK(remote.limits.concurrency == 4);
   CHECK(remote.limits.timeout.count() == 60000);
+  CHECK(remote.limits.attempts == 0);
 
   CHECK(config.roles == std::map<std::string, std::string>{{"cases", "secops"}, {"siem", "remote"}});
   CHECK(config.tool_overrides.at("siem").at("search_udm") == "udm_search");
@@ -163,7 +165,9 @@ TEST_CASE("validation errors name the JSON path, exactly") {
   CHECK(error_of(with("limits", {{"gti", {{"concurrency", 0}}}})) == "limits.gti.concurrency: must be a positive integer");
   CHECK(error_of(with("limits", {{"gti", {{"timeoutMs", -5}}}})) == "limits.gti.timeoutMs: must be a positive integer");
   CHECK(error_of(with("limits", {{"gti", {{"retries", 3}}}})) ==
-        "limits.gti.retries: unknown setting (known: concurrency, timeoutMs)");
+        "limits.gti.retries: unknown setting (known: concurrency, timeoutMs, attempts)");
+  CHECK(error_of(with("limits", {{"gti", {{"attempts", 0}}}})) == "limits.gti.attempts: must be a positive integer");
+  CHECK(error_of(with("limits", {{"gti", {{"attempts", 11}}}})) == "limits.gti.attempts: must be at most 10");
 
   CHECK_THROWS_WITH_AS(gw::parse_config_text("{", kEmptyEnvironment),
                        doctest::Contains("(root): not valid JSON: "), gw::ConfigError);
