@@ -365,11 +365,14 @@ TEST_CASE("payload-level errors of every shape fail the call, naming server and 
     std::string capability;
     std::string detail;
   };
-  for (const auto& [capability, detail] : std::vector<Expectation>{
+  // Named references, not structured bindings: clang 14 cannot capture those in lambdas.
+  for (const auto& expectation : std::vector<Expectation>{
            {"search_udm", "answered with an error payload: Error searching UDM: invalid query"},
            {"lookup_entity", "answered with an error text: Error retrieving entity: permission denied"},
            {"list_cases", "answered with empty content"},
            {"get_case_full_details", "answered isError: case not found"}}) {
+    const std::string& capability = expectation.capability;
+    const std::string& detail = expectation.detail;
     CAPTURE(capability);
     const auto error = upstream_error_of([&] { gateway.call(capability, {{"case_id", "1"}}); });
     CHECK(error.kind() == gw::UpstreamError::Kind::payload_error);

@@ -36,7 +36,10 @@ TEST_CASE("tools/list shows the seven hunt tools with schemas, titles and honest
   std::set<std::string> names;
   for (const auto& [name, tool] : tools) names.insert(name);
   CHECK(names == expected);
-  for (const auto& [name, tool] : tools) {
+  // Named references, not structured bindings: clang 14 cannot capture those in CAPTURE's lambda.
+  for (const auto& entry : tools) {
+    const auto& name = entry.first;
+    const auto& tool = entry.second;
     CAPTURE(name);
     CHECK(tool.at("inputSchema").at("type") == "object");
     CHECK(tool.at("outputSchema").at("type") == "object");
