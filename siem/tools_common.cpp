@@ -187,12 +187,18 @@ void add_tool(mcp::Server& server, mcp::Tool tool) {
   if (tool.input_schema.contains("properties") && tool.input_schema["properties"].is_object()) {
     for (const auto& [name, property] : tool.input_schema["properties"].items()) known.push_back(name);
   }
+  // Clients pass the tenant arguments to every SecOps tool alike; the tools that do not declare them
+  // (secops-soar-mcp's) ignore them, as upstream does.
+  std::vector<std::string> tolerated = known;
+  for (const char* tenant : {"project_id", "customer_id", "region"}) {
+    if (std::find(tolerated.begin(), tolerated.end(), tenant) == tolerated.end()) tolerated.push_back(tenant);
+  }
   auto handler = std::move(tool.handler);
-  tool.handler = [name = tool.name, known, handler = std::move(handler)](const Json& arguments,
-                                                                         mcp::ToolContext& context) {
+  tool.handler = [name = tool.name, known, tolerated, handler = std::move(handler)](const Json& arguments,
+                                                                                    mcp::ToolContext& context) {
     if (arguments.is_object()) {
       for (const auto& [key, value] : arguments.items()) {
-        if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+        if (std::find(tolerated.begin(), tolerated.end(), key) != tolerated.end()) continue;
         return mcp::ToolResult::error(fmt::format(
             "Invalid arguments for tool {0}: arguments.{1}: unexpected property ({0} takes {2})", name, key,
             known.empty() ? std::string("no arguments") : fmt::format("{}", fmt::join(known, ", "))));

@@ -82,7 +82,8 @@ std::vector<std::string> string_list(const Json& arguments, std::string_view nam
 
 // Registers `tool` with its handler guarded: an argument the input schema does not declare is refused
 // (isError naming the argument and the ones the tool takes) instead of being silently ignored, so a
-// misspelt max_events cannot quietly turn into the default. FastMCP's schemas leave
+// misspelt max_events cannot quietly turn into the default. The tenant arguments (project_id,
+// customer_id, region) are accepted by every tool. FastMCP's schemas leave
 // additionalProperties open, so the listed schema stays as upstream renders it.
 void add_tool(mcp::Server& server, mcp::Tool tool);
 

@@ -162,15 +162,15 @@ std::vector<Row> lateral_hunt_rows() {
 
   // ---- invalid UTF-8 and escaped lone surrogates: the message is not JSON
   add({"raw 0xFF byte in a host name", C::invalid_utf8, "", {},
-       call_with_raw_string(smb, "", "WKS\xff" "017", R"(,"target":"10.0.0.1")"), rpc_error(-32700)});
+       call_with_raw_string(smb, "", "WKS\xff" "017", R"(,"target":"10.0.0.1")"), rpc_error(-32700, {"Parse error"})});
   add({"overlong encoding of '/'", C::invalid_utf8, "", {},
-       call_with_raw_string(bhq, R"("target_scope_query":)", "principal.hostname = \xc0\xaf", ""), rpc_error(-32700)});
+       call_with_raw_string(bhq, R"("target_scope_query":)", "principal.hostname = \xc0\xaf", ""), rpc_error(-32700, {"Parse error"})});
   add({"truncated 3-byte sequence", C::invalid_utf8, "", {},
-       call_with_raw_string(enrich, R"("entities":[)", "ACME\\\\\xe2\x82", "]"), rpc_error(-32700)});
+       call_with_raw_string(enrich, R"("entities":[)", "ACME\\\\\xe2\x82", "]"), rpc_error(-32700, {"Parse error"})});
   add({"escaped lone high surrogate", C::invalid_utf8, "", {},
-       call_with_raw_string(smb, R"("source":"10.0.0.1","target":)", "\\ud800", ""), rpc_error(-32700)});
+       call_with_raw_string(smb, R"("source":"10.0.0.1","target":)", "\\ud800", ""), rpc_error(-32700, {"Parse error"})});
   add({"escaped lone low surrogate", C::invalid_utf8, "", {},
-       call_with_raw_string(research, R"("techniques":[)", "\\udc00psexec", "]"), rpc_error(-32700)});
+       call_with_raw_string(research, R"("techniques":[)", "\\udc00psexec", "]"), rpc_error(-32700, {"Parse error"})});
 
   // ---- malformed scope queries: the argument and the column are named
   add({"scope ends after the operator", C::malformed_query, bhq, {{"target_scope_query", "principal.hostname = "}},
@@ -281,7 +281,7 @@ std::vector<Row> lateral_hunt_rows() {
   add({"unknown tool", C::protocol, "", {},
        R"({"jsonrpc":"2.0","id":{ID},"method":"tools/call","params":{"name":"drop_all_cases","arguments":{}}})",
        rpc_error(-32602, {"unknown tool \"drop_all_cases\""})});
-  add({"not JSON at all", C::protocol, "", {}, "lateral_movement_hunt please", rpc_error(-32700)});
+  add({"not JSON at all", C::protocol, "", {}, "lateral_movement_hunt please", rpc_error(-32700, {"Parse error"})});
   add({"deeply nested arguments", C::protocol, "", {},
        R"({"jsonrpc":"2.0","id":{ID},"method":"tools/call","params":{"name":"build_hunt_queries","arguments":{"techniques":)" +
            std::string(100000, '[') + std::string(100000, ']') + "}}}",

@@ -123,11 +123,11 @@ std::vector<Row> secops_local_rows() {
 
   // ---- invalid UTF-8
   add({"raw 0xFF byte in a query", C::invalid_utf8, "", {},
-       call_with_raw_string("search_udm", R"("query":)", "principal.hostname = \"\xff\"", ""), rpc_error(-32700)});
+       call_with_raw_string("search_udm", R"("query":)", "principal.hostname = \"\xff\"", ""), rpc_error(-32700, {"Parse error"})});
   add({"raw continuation byte alone", C::invalid_utf8, "", {},
-       call_with_raw_string("lookup_entity", R"("entity_value":)", "WKS\x80", ""), rpc_error(-32700)});
+       call_with_raw_string("lookup_entity", R"("entity_value":)", "WKS\x80", ""), rpc_error(-32700, {"Parse error"})});
   add({"escaped lone surrogate in a comment", C::invalid_utf8, "", {},
-       call_with_raw_string("post_case_comment", R"("case_id":"1","comment":)", "\\udbff", ""), rpc_error(-32700)});
+       call_with_raw_string("post_case_comment", R"("case_id":"1","comment":)", "\\udbff", ""), rpc_error(-32700, {"Parse error"})});
   add({"escaped NUL in a host name stays a value", C::invalid_utf8, "search_udm",
        {{"query", std::string("principal.hostname = \"WKS") + '\0' + "\""}},
        {}, tool_result({"search_udm: invalid UDM query"})});
@@ -158,6 +158,8 @@ std::vector<Row> secops_local_rows() {
        {}, tool_result({"No information found for entity"})});
   add({"regex as an entity", C::injection, "lookup_entity", {{"entity_value", "/.*/"}},
        {}, tool_result({"No information found for entity: /.*/"})});
+  add({"breakout after a logon id", C::injection, "lookup_entity", {{"entity_value", "0x3e7\" OR principal.user.userid = /.*/"}},
+       {}, tool_result({"No information found for entity"})});
   add({"wildcard as an entity", C::injection, "lookup_entity", {{"entity_value", "*"}},
        {}, tool_result({"No information found for entity: *"})});
   add({"escaped quote stays inside the literal", C::injection, "search_udm",
@@ -242,6 +244,8 @@ std::vector<Row> secops_local_rows() {
   // ---- protocol
   add({"batch of one", C::protocol, "", {}, R"([{"jsonrpc":"2.0","id":{ID},"method":"ping"}])", rpc_error(-32600)});
   add({"method that is not a string", C::protocol, "", {}, R"({"jsonrpc":"2.0","id":{ID},"method":5})", rpc_error(-32600)});
+  // Over stdio this message is not answered at all (a gap in mcp/jsonrpc); HTTP refuses it.
+  add({"id without a method", C::protocol, "", {}, R"({"jsonrpc":"2.0","id":{ID}})", rpc_error(-32600), Only::http});
   add({"unknown method", C::protocol, "", {}, R"({"jsonrpc":"2.0","id":{ID},"method":"cases/delete_all"})", rpc_error(-32601)});
   return rows;
 }
