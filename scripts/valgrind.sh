@@ -19,8 +19,8 @@
 # suites are cheap here: their hunts and ingests run natively in secops-local / lateral-hunt while
 # memcheck watches only the test process. CPU seconds per suite under memcheck (2 cores, RelWithDebInfo):
 #   transport 153, siem 53, skill_workflow 47, skill_gateway 45, skill_report 38, skill_techniques 24,
-#   skill_server 24, demo 24, udm 18, siem_server 6, mcp 6, hunt_acceptance 5, schemas 2.5,
-#   skill_correlation: see the closing note of issue 5
+#   skill_server 24, demo 24, udm 18, skill_correlation 12, siem_server 6, mcp 6, hunt_acceptance 5,
+#   schemas 2.5.
 # About 450 s of CPU in all, 8-9 minutes of wall time on an idle CI machine (the suites run one after
 # another: memcheck serialises each program's threads, and the network tests wait on real sockets).
 # A suite that ever has to be left out goes into excluded_suites below, with the reason.
