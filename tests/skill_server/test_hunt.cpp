@@ -156,13 +156,14 @@ TEST_CASE("a cancelled lateral_movement_hunt stops mid-step, keeps the session u
   }
   CHECK(error_code == lh::mcp::error_code::request_cancelled);
 
-  // The handler saw notifications/cancelled and ended the hunt: its report is stored as cancelled.
-  // A bounded wait for the handler to finish, not a timing assertion.
+  // The handler saw notifications/cancelled and ended the hunt: its report, journaled as "running"
+  // when the hunt began, is stored as cancelled. A bounded wait for the handler to finish, not a
+  // timing assertion.
   std::optional<std::string> status;
-  for (int i = 0; i < 600 && !status; ++i) {
+  for (int i = 0; i < 600 && (!status || *status == "running"); ++i) {
     const auto stored = fixture.service->reports().list();
     if (!stored.empty()) status = stored.front().status;
-    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!status || *status == "running") std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   REQUIRE(status);
   CHECK(*status == "cancelled");
