@@ -217,12 +217,8 @@ Json Client::request(std::string_view method, Json params, const CallOptions& op
       return connection->protocol->request(method, params, request_options);
     } catch (const McpError& e) {
       if (e.code() != error_code::connection_closed) throw;
-      // A transport may fail one request and stay usable (Streamable HTTP: a 5xx answer, a response
-      // stream cut short): the other calls in flight on the connection must not be failed with it.
-      // Only a connection that is gone, or a session the server dropped, is replaced.
-      const bool expired = session_expired(e);
-      if (connection->protocol->closed() || expired || never_sent(e)) mark_dead(connection);
-      if (round == 0 && (never_sent(e) || expired)) {
+      mark_dead(connection);
+      if (round == 0 && (never_sent(e) || session_expired(e))) {
         log::info(kLog, "{} is sent again on a new connection: {}", method, e.what());
         continue;
       }

@@ -4,8 +4,7 @@
 // flight when the connection died fail with McpError(connection_closed); they are not retried,
 // because a tool call need not be idempotent. A call that provably never ran (the connection was
 // found dead while sending, or a Streamable HTTP server answered 404 for a session it forgot) is sent
-// once more on a new connection. A failure of one request on a connection that is still open (an HTTP
-// 5xx, a response stream cut short) fails that request only; the connection and its other calls stay.
+// once more on a new connection.
 // Thread-safe: any number of concurrent calls.
 #pragma once
 
