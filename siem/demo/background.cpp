@@ -164,8 +164,11 @@ void Background::user_session() {
     Process p = spawn(t, s.explorer, image, cmd, user, s.logon_id, "Medium", 1, home);
     const bool office = image.starts_with(kOffice);
     if (office) {
-      const std::string doc = fmt::format("{}Documents\\{}_{:03}.{}", home, rng_.pick({"Report", "Budget", "Notes", "Minutes", "Plan"}),
-                                          rng_.between(1, 400), image.ends_with("EXCEL.EXE") ? "xlsx" : "docx");
+      // Number drawn before name, one draw per statement (argument order is unspecified in C++).
+      const auto number = rng_.between(1, 400);
+      const auto name = rng_.pick({"Report", "Budget", "Notes", "Minutes", "Plan"});
+      const std::string doc =
+          fmt::format("{}Documents\\{}_{:03}.{}", home, name, number, image.ends_with("EXCEL.EXE") ? "xlsx" : "docx");
       win::file_create(sink_, h_, t + 4000 + rng_.between(0, 60000), p, doc);
     } else if (!image.ends_with("notepad.exe")) {
       for (int c = 0; c < 2; ++c)
@@ -182,9 +185,9 @@ void Background::user_session() {
                             {h_.ip, port(), "52.96.166.130", 443, true});
   for (int i = count(15); i > 0; --i) {
     const Millis t = when_in(active_from, s.logoff);
-    win::file_create(sink_, h_, t, browser,
-                     fmt::format("{}Downloads\\{}_{}.pdf", home, rng_.pick({"statement", "invoice", "brochure", "datasheet"}),
-                                 rng_.between(100, 999)));
+    const auto number = rng_.between(100, 999);
+    const auto name = rng_.pick({"statement", "invoice", "brochure", "datasheet"});
+    win::file_create(sink_, h_, t, browser, fmt::format("{}Downloads\\{}_{}.pdf", home, name, number));
   }
   for (int i = count(20); i > 0; --i)
     file_share_visit(when_in(active_from, s.logoff), user);
@@ -251,9 +254,12 @@ void Background::file_share_visit(Millis t, const Account& user) {
   a.share = "\\\\*\\Shares";
   a.local_path = "\\??\\D:\\Shares";
   win::share_accessed(sink_, fs, t + 30, a);
-  a.relative_target = fmt::format("{}\\{}_{:03}.{}", rng_.pick({"Finance", "HR", "Projects", "Sales", "IT"}),
-                                  rng_.pick({"Q1", "Q2", "plan", "roster", "forecast"}), rng_.between(1, 300),
-                                  rng_.pick({"xlsx", "docx", "pdf"}));
+  // Drawn last part first, one draw per statement (argument order is unspecified in C++).
+  const auto extension = rng_.pick({"xlsx", "docx", "pdf"});
+  const auto number = rng_.between(1, 300);
+  const auto period = rng_.pick({"Q1", "Q2", "plan", "roster", "forecast"});
+  const auto folder = rng_.pick({"Finance", "HR", "Projects", "Sales", "IT"});
+  a.relative_target = fmt::format("{}\\{}_{:03}.{}", folder, period, number, extension);
   a.access_mask = "0x120089";
   a.access_list = "%%1538\n\t\t\t\t%%1541\n\t\t\t\t%%4416\n\t\t\t\t%%4419\n\t\t\t\t%%4423\n\t\t\t\t";
   win::share_checked(sink_, fs, t + 34, a);

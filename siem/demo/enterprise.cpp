@@ -46,7 +46,11 @@ void add_host(Enterprise& e, Rng& rng, std::string name, std::string ip, Role ro
   h.guid_prefix = static_cast<std::uint32_t>(rng.next());
   h.skew = rng.between(-1500, 1500);
   h.logon_base = static_cast<std::uint64_t>(rng.between(0x20000, 0x90000));
-  h.boot = start - rng.between(kDay, 6 * kDay) - rng.between(0, kHour);
+  // One draw per statement: the order of operands' evaluation is unspecified in C++, and the data
+  // must not depend on the compiler.
+  const Millis days_up = rng.between(kDay, 6 * kDay);
+  const Millis hours_up = rng.between(0, kHour);
+  h.boot = start - days_up - hours_up;
   h.system_account = {"NT AUTHORITY\\SYSTEM", h.name + "$", e.netbios, "S-1-5-18"};
   h.network_service = {"NT AUTHORITY\\NETWORK SERVICE", h.name + "$", e.netbios, "S-1-5-20"};
   h.local_service = {"NT AUTHORITY\\LOCAL SERVICE", "LOCAL SERVICE", "NT AUTHORITY", "S-1-5-19"};
@@ -130,8 +134,12 @@ Enterprise build_enterprise(std::uint64_t seed, int scale, Millis start) {
   if (scale < 1) throw std::invalid_argument("demo scale must be at least 1");
   Enterprise e;
   Rng rng(mix_key(seed, {label("enterprise")}));
-  e.domain_sid = fmt::format("S-1-5-21-{}-{}-{}", rng.between(1000000000, 3999999999),
-                             rng.between(1000000000, 3999999999), rng.between(1000000000, 3999999999));
+  // Drawn last part first: the order these were once drawn in as function arguments, kept so the
+  // committed demo data stays the same.
+  const auto sid_c = rng.between(1000000000, 3999999999);
+  const auto sid_b = rng.between(1000000000, 3999999999);
+  const auto sid_a = rng.between(1000000000, 3999999999);
+  e.domain_sid = fmt::format("S-1-5-21-{}-{}-{}", sid_a, sid_b, sid_c);
   const auto s = static_cast<std::size_t>(scale);
 
   // Accounts the scenarios need first, so their SIDs are the same at every scale.
@@ -162,7 +170,10 @@ Enterprise build_enterprise(std::uint64_t seed, int scale, Millis start) {
     // Each workstation has its own everyday user.
     std::string sam;
     for (int attempt = 0;; ++attempt) {
-      sam = std::string(rng.pick(kFirstNames).substr(0, 1)) + std::string(rng.pick(kLastNames));
+      // Last name drawn first (see domain_sid above).
+      const auto last = rng.pick(kLastNames);
+      const auto first = rng.pick(kFirstNames);
+      sam = std::string(first.substr(0, 1)) + std::string(last);
       if (attempt > 3) sam += std::to_string(i);
       if (!e.user_index.contains(sam)) break;
     }
