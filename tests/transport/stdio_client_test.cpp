@@ -100,7 +100,8 @@ TEST_CASE("stdio client: the child's environment holds only the minimal variable
   REQUIRE(answer.is_object());
   auto env = answer["result"]["env"];
   std::set<std::string> allowed = {"HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "CHRONICLE_PROJECT_ID"};
-  for (auto& [name, value] : env.items()) {
+  for (const auto& item : env.items()) {
+    const std::string name = item.key();
     INFO("unexpected variable in the child: " << name);
     CHECK(allowed.count(name) == 1);
   }
