@@ -137,7 +137,9 @@ TEST_CASE("demo: every answer-key chain is found hop by hop and as an ordered pa
       // The path is made of this chain's findings: each of its edges cites one of that edge's hops.
       std::set<std::string> cited;
       for (const auto& id : path.value("finding_ids", Json::array())) cited.insert(id.get<std::string>());
-      for (const auto& [edge, ids] : edge_findings) {
+      for (const auto& edge_and_ids : edge_findings) {
+        const auto& edge = edge_and_ids.first;
+        const auto& ids = edge_and_ids.second;
         const bool cites_edge = std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return cited.contains(id); });
         CHECK_MESSAGE(cites_edge, chain_id << ": the path " << fmt::format("{}", fmt::join(hosts, " -> "))
                                            << " cites no finding of " << edge.first << " -> " << edge.second);
