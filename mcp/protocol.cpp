@@ -142,10 +142,15 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
         return;
       case MessageKind::invalid:
         report_error(fmt::format("invalid message: {}", check.problem));
-        // Only a malformed request (or a non-object) is answered. Answering a malformed response
-        // could loop forever with a peer that answers everything, e.g. an HTTP server that turns
-        // each POSTed error into another malformed response.
-        if (message.is_object() && !message.contains("method")) return;
+        // A malformed request, a non-object, or an object that is neither request nor response
+        // (no "method", no "result"/"error": its sender may be waiting on that id) is answered.
+        // A malformed response is not: answering it could loop forever with a peer that answers
+        // everything, e.g. an HTTP server that turns each POSTed error into another malformed
+        // response.
+        if (message.is_object() && !message.contains("method") &&
+            (message.contains("result") || message.contains("error"))) {
+          return;
+        }
         send(make_error(check.id, error_code::invalid_request,
                         fmt::format("{}: {}", standard_message(error_code::invalid_request), check.problem)),
              SendOptions{check.id.is_null() ? std::nullopt : std::optional<Json>(check.id)});

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <condition_variable>
 #include <thread>
 #include <vector>
@@ -227,4 +229,35 @@ TEST_CASE("the worker pool grows past its minimum when every thread is busy") {
   for (int spin = 0; spin < 2000 && running.load() < 4; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   CHECK(running.load() == 4);
   release.set();
+}
+
+TEST_CASE("an id with neither method nor result is answered -32600 and a malformed response is not") {
+  auto [raw, engine_end] = lh::transport::make_in_memory_pair();
+  mcp::Protocol engine(mcp::ProtocolOptions{.name = "engine"});
+  engine.connect(engine_end);
+
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<Json> received;
+  raw->start({[&](Json message) {
+                std::lock_guard lock(mutex);
+                received.push_back(std::move(message));
+                arrived.notify_all();
+              },
+              [](const std::string&) {}, [] {}});
+  raw->send(Json::parse(R"({"jsonrpc":"2.0","id":3})"));
+  raw->send(Json::parse(R"({"jsonrpc":"2.0","id":4,"result":{},"error":{"code":1,"message":"x"}})"));
+  raw->send(Json::parse(R"({"jsonrpc":"2.0","id":5,"method":"ping"})"));
+
+  std::unique_lock lock(mutex);
+  REQUIRE(arrived.wait_for(lock, std::chrono::seconds(30), [&] {
+    return std::any_of(received.begin(), received.end(), [](const Json& m) { return m.value("id", Json()) == 5; });
+  }));
+  REQUIRE(received.size() == 2);
+  CHECK(received[0]["id"] == 3);
+  CHECK(received[0]["error"]["code"] == -32600);
+  CHECK(received[0]["error"]["message"] ==
+        "Invalid Request: message has neither \"method\" nor \"result\"/\"error\"");
+  CHECK(received[1]["id"] == 5);
+  CHECK(received[1].contains("result"));
 }
