@@ -296,7 +296,8 @@ GatewayConfig parse_config_text(std::string_view text, const EnvironmentLookup& 
     // Parse again for the position-carrying message.
     try {
       document = Json::parse(text);
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {
+      // parse_error, or out_of_range for a number beyond double's range (1e400).
       fail("(root)", fmt::format("not valid JSON: {}", e.what()));
     }
   }

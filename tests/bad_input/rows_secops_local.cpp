@@ -244,8 +244,7 @@ std::vector<Row> secops_local_rows() {
   // ---- protocol
   add({"batch of one", C::protocol, "", {}, R"([{"jsonrpc":"2.0","id":{ID},"method":"ping"}])", rpc_error(-32600)});
   add({"method that is not a string", C::protocol, "", {}, R"({"jsonrpc":"2.0","id":{ID},"method":5})", rpc_error(-32600)});
-  // Over stdio this message is not answered at all (a gap in mcp/jsonrpc); HTTP refuses it.
-  add({"id without a method", C::protocol, "", {}, R"({"jsonrpc":"2.0","id":{ID}})", rpc_error(-32600), Only::http});
+  add({"id without a method", C::protocol, "", {}, R"({"jsonrpc":"2.0","id":{ID}})", rpc_error(-32600)});
   add({"unknown method", C::protocol, "", {}, R"({"jsonrpc":"2.0","id":{ID},"method":"cases/delete_all"})", rpc_error(-32601)});
   return rows;
 }

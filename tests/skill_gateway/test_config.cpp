@@ -171,6 +171,9 @@ TEST_CASE("validation errors name the JSON path, exactly") {
 
   CHECK_THROWS_WITH_AS(gw::parse_config_text("{", kEmptyEnvironment),
                        doctest::Contains("(root): not valid JSON: "), gw::ConfigError);
+  // A number beyond double's range is a JSON error too, not an escaping exception.
+  CHECK_THROWS_WITH_AS(gw::parse_config_text(R"({"servers": {"x": {"timeoutMs": 1e400}}})", kEmptyEnvironment),
+                       doctest::Contains("(root): not valid JSON: "), gw::ConfigError);
   CHECK_THROWS_WITH_AS(gw::load_config_file("/nonexistent/gw.json", kEmptyEnvironment),
                        "/nonexistent/gw.json: cannot open the gateway config", gw::ConfigError);
 }
