@@ -99,11 +99,11 @@ struct Tool {
   // Execution hint, not sent to clients. A quick tool's handler returns promptly (microseconds to
   // a few milliseconds, no I/O that may block), never calls ToolContext::request (it throws
   // McpError at once if it does) and needs no live progress. Its calls then run on the thread that
-  // delivered them (the stdio reader, the HTTP connection's thread) instead of the shared worker
+  // delivered them (the stdio reader, the HTTP server's epoll thread) instead of the shared worker
   // pool: no thread hand-off, so a trivial call costs a fraction of the CPU and latency. While it
-  // runs, that connection reads nothing else, so a slow "quick" tool stalls its session (other
-  // sessions are unaffected); leave it false whenever in doubt. Non-quick tools always run on the
-  // pool, so they never hold up ping or other calls.
+  // runs, that thread reads nothing else: over stdio a slow "quick" tool stalls its session, over
+  // HTTP every connection served by the same epoll thread; leave it false whenever in doubt.
+  // Non-quick tools always run on the pool, so they never hold up ping or other calls.
   bool quick = false;
 
   // The tools/list entry.
