@@ -42,14 +42,9 @@ give_up() {
   exit 1
 }
 
-if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-  command -v clang++ >/dev/null 2>&1 || give_up "clang++ not found (scripts/setup.sh installs clang)"
-  launcher=()
-  command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  CC=clang CXX=clang++ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DLH_SANITIZE=ON -DLH_FUZZ=ON -DLH_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null ||
-    give_up "configuring $build_dir failed"
-fi
+# shellcheck source=lib/asan-build.sh
+. "$root/scripts/lib/asan-build.sh"
+problem=$(configure_asan_build "$root" "$build_dir") || give_up "$problem"
 build_dir=$(cd "$build_dir" && pwd)
 grep -q '^LH_FUZZ:BOOL=ON' "$build_dir/CMakeCache.txt" ||
   give_up "$build_dir is not configured with -DLH_FUZZ=ON (use a clang build dir such as build-asan)"

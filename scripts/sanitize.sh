@@ -46,14 +46,9 @@ give_up() {
 }
 
 jobs=$(nproc)
-if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-  command -v clang++ >/dev/null 2>&1 || give_up "clang++ not found (scripts/setup.sh installs clang)"
-  launcher=()
-  command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  CC=clang CXX=clang++ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DLH_SANITIZE=ON -DLH_FUZZ=ON -DLH_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null ||
-    give_up "configuring $build_dir failed"
-fi
+# shellcheck source=lib/asan-build.sh
+. "$root/scripts/lib/asan-build.sh"
+problem=$(configure_asan_build "$root" "$build_dir") || give_up "$problem"
 build_dir=$(cd "$build_dir" && pwd)
 echo "sanitize: building $build_dir" >&2
 # A target that does not build (clang is stricter than gcc in places) is one failure; everything else
