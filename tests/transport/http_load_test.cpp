@@ -1,11 +1,13 @@
 // Issue 5.3: 64 MCP sessions x 10,000 tools/call over HTTP with zero errors and flat memory, while
-// slow senders, wrong bearer tokens, bad Origin/Host and oversized bodies are refused and the
-// session cap holds. Its own executable: it takes tens of seconds. LH_HTTP_LOAD_CALLS sets the
+// slow senders, wrong bearer tokens, bad Origin/Host and oversized bodies are refused, the
+// session cap holds, and idle sessions expire while busy ones never do. Its own executable: it takes tens of seconds. LH_HTTP_LOAD_CALLS sets the
 // calls per session (default 10,000; 1,000 under AddressSanitizer, which is ~10x slower).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "echo_http_server.hpp"
 #include "http_load_driver.hpp"
@@ -24,7 +26,7 @@
 using namespace lh::transport;
 using namespace lh::transport::test;
 
-TEST_CASE("http load: 64 sessions of tools/call under abuse, zero errors, flat memory, cap held") {
+TEST_CASE("http load: 64 sessions of tools/call under abuse, zero errors, flat memory, cap and idle expiry held") {
   std::size_t calls = LH_LOAD_UNDER_ASAN ? 1000 : 10000;
   if (const char* env = std::getenv("LH_HTTP_LOAD_CALLS")) calls = std::strtoull(env, nullptr, 10);
 
@@ -33,6 +35,9 @@ TEST_CASE("http load: 64 sessions of tools/call under abuse, zero errors, flat m
   options.max_sessions = 72;
   options.max_body_bytes = 64 * 1024;
   options.request_timeout = std::chrono::milliseconds(500);
+  // Short enough that the extra sessions opened against the cap expire during the run; a busy
+  // session that expired would show as errors (404) below.
+  options.session_idle_timeout = std::chrono::seconds(5);
   EchoHttpServer server(options);
 
   LoadPlan plan;
@@ -67,4 +72,13 @@ TEST_CASE("http load: 64 sessions of tools/call under abuse, zero errors, flat m
   // (AddressSanitizer's quarantine holds freed memory, hence its larger bound).
   const std::size_t bound_kb = LH_LOAD_UNDER_ASAN ? 512 * 1024 : 64 * 1024;
   CHECK(report.rss_end_kb <= report.rss_warm_kb + bound_kb);
+
+  // After the load every session is idle, and idle expiry still ends each one (bounded wait, the
+  // reaper looks once a second; not a timing assertion).
+  std::size_t live = server.http().session_count();
+  for (int i = 0; i < 600 && live > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    live = server.http().session_count();
+  }
+  CHECK(live == 0);
 }
