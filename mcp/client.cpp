@@ -31,6 +31,12 @@ bool session_expired(const McpError& error) {
   return error.code() == error_code::connection_closed && error.data() && error.data()->is_object() &&
          error.data()->value("sessionExpired", false) == true;
 }
+// The transport failed this one exchange although the peer answered it (Streamable HTTP: a 5xx, a
+// response stream cut short): the connection itself is fine.
+bool peer_answered(const McpError& error) {
+  return error.code() == error_code::connection_closed && error.data() && error.data()->is_object() &&
+         error.data()->value("serverAnswered", false) == true;
+}
 }  // namespace
 
 Client::Client(TransportFactory factory, ClientOptions options)
@@ -217,7 +223,10 @@ Json Client::request(std::string_view method, Json params, const CallOptions& op
       return connection->protocol->request(method, params, request_options);
     } catch (const McpError& e) {
       if (e.code() != error_code::connection_closed) throw;
-      mark_dead(connection);
+      // Only a connection that is gone, a session the server dropped, or a peer that did not answer
+      // at all is replaced; one failed exchange with a live peer must not fail the other calls in
+      // flight on the connection.
+      if (connection->protocol->closed() || !peer_answered(e) || session_expired(e)) mark_dead(connection);
       if (round == 0 && (never_sent(e) || session_expired(e))) {
         log::info(kLog, "{} is sent again on a new connection: {}", method, e.what());
         continue;

@@ -318,16 +318,16 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
                              ? fmt::format("bad SSE stream: {}", sse_failure)
                              : fmt::format("HTTP request to {} failed: {}", options_.url, httplib::to_string(error));
       if (is_sse && status == 200 && response_seen) return;  // the answer arrived before the stream broke
-      fail(request_id, is_request, what, false);
+      fail(request_id, is_request, what, false, status > 0);
       return;
     }
     if (status == 202 || status == 204) {
-      if (is_request) fail(request_id, true, fmt::format("HTTP {} without an answer to the request", status), false);
+      if (is_request) fail(request_id, true, fmt::format("HTTP {} without an answer to the request", status), false, status > 0);
       return;
     }
     if (status == 404 && had_session) {
       expire();
-      fail(request_id, is_request, "session expired (HTTP 404): the server no longer knows this session", true);
+      fail(request_id, is_request, "session expired (HTTP 404): the server no longer knows this session", true, status > 0);
       return;
     }
     if (status < 200 || status >= 300) {
@@ -339,23 +339,23 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
           return;
         }
       }
-      fail(request_id, is_request, fmt::format("HTTP {} from {}: {}", status, options_.url, preview(body)), false);
+      fail(request_id, is_request, fmt::format("HTTP {} from {}: {}", status, options_.url, preview(body)), false, status > 0);
       return;
     }
     if (is_sse) {
       if (is_request && !response_seen) {
-        fail(request_id, true, "the SSE stream ended before the response arrived", false);
+        fail(request_id, true, "the SSE stream ended before the response arrived", false, status > 0);
       }
       return;
     }
     if (body.empty()) {
-      if (is_request) fail(request_id, true, fmt::format("HTTP {} with an empty body", status), false);
+      if (is_request) fail(request_id, true, fmt::format("HTTP {} with an empty body", status), false, status > 0);
       return;
     }
     std::string problem;
     auto parsed = parse_json(body, &problem);
     if (!parsed) {
-      fail(request_id, is_request, fmt::format("response body is not JSON: {} ({})", problem, preview(body)), false);
+      fail(request_id, is_request, fmt::format("response body is not JSON: {} ({})", problem, preview(body)), false, status > 0);
       return;
     }
     auto handle = [&](mcp::Json item) {
@@ -370,7 +370,7 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
     } else {
       handle(std::move(*parsed));
     }
-    if (is_request && !response_seen) fail(request_id, true, "the response body did not answer the request", false);
+    if (is_request && !response_seen) fail(request_id, true, "the response body did not answer the request", false, status > 0);
   }
 
   // The engine above this transport cannot know it speaks HTTP, so the version header is learned
@@ -384,7 +384,10 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
     protocol_version_ = version->get<std::string>();
   }
 
-  void fail(const mcp::Json& request_id, bool is_request, const std::string& what, bool session_expired) {
+  // server_answered: an HTTP status came back, so the server is there and only this exchange failed
+  // (a 5xx, a stream cut short); the session stays usable for the other calls in flight.
+  void fail(const mcp::Json& request_id, bool is_request, const std::string& what, bool session_expired,
+            bool server_answered) {
     auto text = fmt::format("MCP server '{}': {}", options_.name, what);
     mcp::log::warn(kComponent, "{}", text);
     if (!is_request) {
@@ -395,7 +398,11 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
       throw mcp::TransportError(text);
     }
     auto error = jsonrpc_error(request_id, kTransportErrorCode, text);
-    if (session_expired) error["error"]["data"] = {{"sessionExpired", true}};
+    if (session_expired) {
+      error["error"]["data"] = {{"sessionExpired", true}};
+    } else if (server_answered) {
+      error["error"]["data"] = {{"serverAnswered", true}};
+    }
     deliver(std::move(error));
     if (session_expired) fire_close();
   }

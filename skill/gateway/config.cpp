@@ -158,8 +158,10 @@ void require_known_role(const std::string& path, const std::string& role) {
 }
 
 std::uint64_t positive_integer(const Json& value, const std::string& path) {
-  if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0) fail(path, "must be a positive integer");
-  return value.get<std::uint64_t>();
+  // Parsed text gives positive integers as unsigned; a config built in code may hold them signed.
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > 0) return value.get<std::uint64_t>();
+  if (value.is_number_integer() && value.get<std::int64_t>() > 0) return static_cast<std::uint64_t>(value.get<std::int64_t>());
+  fail(path, "must be a positive integer");
 }
 
 void parse_limits(const Json& limits, GatewayConfig& config) {
