@@ -223,7 +223,10 @@ void check_answers(const Json& message, const std::vector<Json>& sent) {
       if (!responses.empty()) fail("a notification or response was answered", message);
       return;
     case mcp::MessageKind::invalid:
-      if (message.is_object() && !message.contains("method")) {
+      // A malformed response (it carries "result" or "error") is never answered; anything else
+      // invalid, including an id with neither method nor result, gets exactly one -32600.
+      if (message.is_object() && !message.contains("method") &&
+          (message.contains("result") || message.contains("error"))) {
         if (!responses.empty()) fail("an invalid response was answered", message);
         return;
       }
