@@ -10,6 +10,7 @@ build_dir="${LH_BUILD_DIR:-$root/build}"
 
 passed=0
 failed=0
+failures=()
 log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT
 # group NAME COMMAND...: runs one group and adds its own counts, read from its closing line
@@ -31,6 +32,17 @@ group() {
   fi
   if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   passed=$((passed + p)); failed=$((failed + f))
+  if [ "$f" -ne 0 ]; then
+    # What failed, by name, so that the end of a long log still says it: ctest's closing list,
+    # node:test's and the conformance scripts' marks, and per-suite lines with a non-zero count.
+    local what
+    what=$( { sed -n '/The following tests FAILED:/,/^Errors while running/p' "$log" | grep -E '^[[:space:]]+[0-9]+ - ' ;
+              grep -E '^[[:space:]]*(✖|✗) ' "$log" | grep -vE '^[[:space:]]*✖ (failing tests:)?$' ;
+              grep -E '(: [0-9]+ passed, [1-9][0-9]* failed|FAILED \(logs)' "$log" ;
+              grep -E ': (ERROR|FATAL ERROR): ' "$log" | head -n 20 ; } | awk '!seen[$0]++' | head -n 60)
+    [ -n "$what" ] || what="  (no failing test named in its output; exit $status)"
+    failures+=("$name:" "$what")
+  fi
   echo "==> $name: $p passed, $f failed (exit $status)" >&2
 }
 
@@ -47,5 +59,9 @@ asan_dir="${LH_ASAN_BUILD_DIR:-$root/build-asan}"
 [ -x "$root/scripts/fuzz.sh" ] && group "fuzz smoke" "$root/scripts/fuzz.sh" --smoke --build-dir "$asan_dir"
 [ -x "$root/scripts/valgrind.sh" ] && group "unit suites under valgrind" "$root/scripts/valgrind.sh" --build-dir "$build_dir"
 
+if [ "${#failures[@]}" -gt 0 ]; then
+  echo "==> what failed"
+  printf '%s\n' "${failures[@]}"
+fi
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

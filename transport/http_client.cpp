@@ -74,7 +74,13 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
     ignore_sigpipe();
   }
 
-  ~Impl() { close(); }
+  ~Impl() {
+    close();
+    // close() joined the workers it saw; a worker may still be here if this Impl's last owner was the
+    // worker itself (its own thread must be detached, not joined) or if it ended between close()'s
+    // snapshot and now.
+    for (auto& worker : workers_) join_unless_self(*worker);
+  }
 
   void start(Handlers handlers) { handlers_ = std::move(handlers); }
 
@@ -204,6 +210,9 @@ class StreamableHttpClientTransport::Impl : public std::enable_shared_from_this<
 
   void enqueue(std::function<void()> job) {
     std::lock_guard lock(jobs_mutex_);
+    // Checked under the lock close() takes before it snapshots the workers, so no worker is started
+    // after that snapshot (it would never be joined).
+    if (closing_.load()) throw mcp::TransportError(fmt::format("MCP server '{}': connection is closed", options_.name));
     jobs_.push_back(std::move(job));
     if (idle_workers_ == 0 && workers_.size() < std::max<std::size_t>(options_.max_concurrent_requests, 1)) {
       // A worker keeps the Impl alive: close() may run on a worker (from a handler) and detach it.

@@ -1,4 +1,6 @@
 #include <arpa/inet.h>
+#include <atomic>
+#include <thread>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -343,4 +345,45 @@ TEST_CASE("http client: close() aborts a request that is still waiting for its a
   client->close();
   CHECK(recorder.wait_closed());
   CHECK(recorder.closes() == 1);
+}
+
+TEST_CASE("http client: close() racing with requests from other threads leaves no thread behind") {
+  // Each round: several threads keep sending requests while close() runs, then the last owner drops the
+  // transport. A request worker started after close() had joined the others used to stay joinable and
+  // end the process in ~thread (std::terminate); now such a send() is refused instead.
+  HttpFixture fx;
+  constexpr int kRounds = 40;
+  constexpr int kSenders = 12;
+  int refused_after_close = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    Recorder recorder;
+    StreamableHttpClientOptions options;
+    options.url = fx.server->url();
+    options.max_concurrent_requests = 512;  // a new worker for nearly every request: the racy path
+    auto client = std::make_shared<StreamableHttpClientTransport>(options);
+    client->start(recorder.handlers());
+    std::atomic<int> refused{0};
+    std::vector<std::thread> senders;
+    for (int t = 0; t < kSenders; ++t) {
+      senders.emplace_back([&, t] {
+        for (int i = 0;; ++i) {  // until the closed transport refuses
+          try {
+            client->send(request(t * 1000000 + i, "ping"));
+          } catch (const lh::mcp::TransportError&) {
+            ++refused;
+            return;
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200 + 50 * (round % 10)));
+    client->close();
+    for (auto& sender : senders) sender.join();
+    refused_after_close += refused.load();
+    // A send after close() is refused, never queued.
+    CHECK_THROWS_AS(client->send(request(-1, "ping")), lh::mcp::TransportError);
+    client.reset();
+  }
+  // Every round's senders met the closed transport (the test exercised the race it is about).
+  CHECK(refused_after_close == kSenders * kRounds);
 }
