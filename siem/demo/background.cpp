@@ -177,12 +177,20 @@ void Background::user_session() {
   }
   Process browser = make(s.logon + 3 * kMinute, kApps[0].image, std::string("\"") + kApps[0].image + "\"", user,
                          s.logon_id, "Medium", 1, home);
-  for (int i = count(60); i > 0; --i)
-    win::network_connection(sink_, h_, when_in(active_from, s.logoff), browser,
-                            {h_.ip, port(), rng_.pick(kExternal), 443, true});
-  for (int i = count(20); i > 0; --i)
-    win::network_connection(sink_, h_, when_in(active_from, s.logoff), s.outlook,
-                            {h_.ip, port(), "52.96.166.130", 443, true});
+  // Where one call needs several draws, each is its own statement: the order of function arguments'
+  // evaluation is unspecified in C++. The order kept here (port and address before the time) is the one
+  // the committed demo data was generated with.
+  for (int i = count(60); i > 0; --i) {
+    const std::uint32_t sport = port();
+    const char* server = rng_.pick(kExternal);
+    const Millis t = when_in(active_from, s.logoff);
+    win::network_connection(sink_, h_, t, browser, {h_.ip, sport, server, 443, true});
+  }
+  for (int i = count(20); i > 0; --i) {
+    const std::uint32_t sport = port();
+    const Millis t = when_in(active_from, s.logoff);
+    win::network_connection(sink_, h_, t, s.outlook, {h_.ip, sport, "52.96.166.130", 443, true});
+  }
   for (int i = count(15); i > 0; --i) {
     const Millis t = when_in(active_from, s.logoff);
     const auto number = rng_.between(100, 999);
@@ -191,13 +199,16 @@ void Background::user_session() {
   }
   for (int i = count(20); i > 0; --i)
     file_share_visit(when_in(active_from, s.logoff), user);
-  for (int i = count(20); i > 0; --i)
+  for (int i = count(20); i > 0; --i) {
+    const auto value = rng_.pick({"abgrcnq.rkr", "zfrqtr.rkr", "jvajbeq.rkr", "rkpry.rkr"});  // value before time
+    const Millis t = when_in(active_from, s.logoff);
     win::registry_set_value(
-        sink_, h_, when_in(active_from, s.logoff), s.explorer,
+        sink_, h_, t, s.explorer,
         fmt::format("HKU\\{}\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist\\"
                     "{{CEBFF5CD-ACE2-4F4F-9178-9926F41749EA}}\\Count\\{{1NP14R77-02R7-4R5Q-O744-2RO1NR5198O7}}\\{}",
-                    user.sid, rng_.pick({"abgrcnq.rkr", "zfrqtr.rkr", "jvajbeq.rkr", "rkpry.rkr"})),
+                    user.sid, value),
         "Binary Data");
+  }
   for (int i = count(5); i > 0; --i) {
     const Millis t = when_in(active_from, s.logoff);
     Process cmd = spawn(t, s.explorer, "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\" ", user,
@@ -317,7 +328,9 @@ void Background::system_activity() {
   for (int i = count(5); i > 0; --i) {
     Process wu = make(h_.boot + 7000, "C:\\Windows\\system32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s wuauserv",
                       h_.system_account, 0x3e7, "System", 0);
-    win::network_connection(sink_, h_, when(), wu, {h_.ip, port(), rng_.pick(kExternal), 443, true});
+    const std::uint32_t sport = port();  // port and address before the time (see user_session)
+    const char* server = rng_.pick(kExternal);
+    win::network_connection(sink_, h_, when(), wu, {h_.ip, sport, server, 443, true});
   }
   for (int i = count(6); i > 0; --i) {
     const Millis t = when();
@@ -350,7 +363,8 @@ void Background::server_activity() {
                        {"ACME\\svc_sql", "svc_sql", e_.netbios, e_.user(names::kSqlService).rid_sid}, 0x3e7 + 0x1000, "System", 0);
     for (int i = count(80); i > 0; --i) {
       const Host& app = e_.host(fmt::format("APPSRV{:02}", 1 + rng_.below(per_kind)));
-      win::network_connection(sink_, h_, when(), sql, {app.ip, port(), h_.ip, 1433, false});
+      const std::uint32_t sport = port();  // port before the time (see user_session)
+      win::network_connection(sink_, h_, when(), sql, {app.ip, sport, h_.ip, 1433, false});
     }
   } else if (h_.role == Role::WebServer) {
     Process w3wp = make(h_.boot + 50000, "C:\\Windows\\System32\\inetsrv\\w3wp.exe",
@@ -359,8 +373,9 @@ void Background::server_activity() {
                         "High", 0);
     for (int i = count(80); i > 0; --i) {
       const auto n = rng_.below(e_.workstation_count);
+      const std::uint32_t sport = port();  // port before the time (see user_session)
       win::network_connection(sink_, h_, when(), w3wp,
-                              {fmt::format("10.20.{}.{}", n / 250, n % 250 + 2), port(), h_.ip, 443, false});
+                              {fmt::format("10.20.{}.{}", n / 250, n % 250 + 2), sport, h_.ip, 443, false});
     }
   } else if (h_.role == Role::AppServer) {
     Process app = make(h_.boot + 45000, "C:\\Program Files\\Acme\\OrderService\\OrderService.exe",
@@ -368,7 +383,8 @@ void Background::server_activity() {
                        "System", 0);
     for (int i = count(60); i > 0; --i) {
       const Host& db = e_.host(fmt::format("DB{:02}", 1 + rng_.below(per_kind)));
-      win::network_connection(sink_, h_, when(), app, {h_.ip, port(), db.ip, 1433, true});
+      const std::uint32_t sport = port();  // port before the time (see user_session)
+      win::network_connection(sink_, h_, when(), app, {h_.ip, sport, db.ip, 1433, true});
     }
   }
 }

@@ -34,6 +34,9 @@ inline constexpr std::uint64_t label(std::string_view text) noexcept {  // FNV-1
 }
 
 // xoshiro256** seeded through splitmix64.
+// Callers draw at most once per expression (a braced initialiser list aside, which is evaluated left to
+// right): the order of function arguments and of the operands of + is unspecified in C++, and GCC and
+// clang pick differently, so two draws in one call would make the data depend on the compiler.
 class Rng {
  public:
   explicit constexpr Rng(std::uint64_t seed) noexcept {

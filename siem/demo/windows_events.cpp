@@ -162,8 +162,13 @@ std::string image_hashes(std::string_view image) {
     for (int i = 0; i < words; ++i) s += fmt::format("{:016X}", splitmix64(state));
     return s;
   };
-  std::string h = "SHA1=" + hex_words(3).substr(0, 40) + ",MD5=" + hex_words(2) + ",SHA256=" + hex_words(4) +
-                  ",IMPHASH=" + hex_words(2);
+  // Drawn last part first, one draw per statement (operands of + are evaluated in an unspecified order);
+  // this is the order the committed demo data was generated with.
+  const std::string imphash = hex_words(2);
+  const std::string sha256 = hex_words(4);
+  const std::string md5 = hex_words(2);
+  const std::string sha1 = hex_words(3).substr(0, 40);
+  std::string h = "SHA1=" + sha1 + ",MD5=" + md5 + ",SHA256=" + sha256 + ",IMPHASH=" + imphash;
   cache.emplace(std::move(base), h);
   return h;
 }
