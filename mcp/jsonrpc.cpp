@@ -49,57 +49,75 @@ MessageCheck inspect_message(const Json& message) {
   if (!message.is_object()) {
     return invalid(fmt::format("message must be a JSON object, got {}", message.type_name()));
   }
-  const auto id_it = message.find("id");
-  const bool has_id = id_it != message.end();
-  Json usable_id = (has_id && is_valid_id(*id_it)) ? *id_it : Json(nullptr);
+  // One walk over the members instead of a look-up per rule: this runs for every message.
+  const Json* id = nullptr;
+  const Json* version = nullptr;
+  const Json* method = nullptr;
+  const Json* params = nullptr;
+  bool has_result = false;
+  bool has_error = false;
+  for (const auto& [key, value] : *message.get_ptr<const Json::object_t*>()) {
+    const std::string_view name = key;
+    if (name == "id") {
+      id = &value;
+    } else if (name == "jsonrpc") {
+      version = &value;
+    } else if (name == "method") {
+      method = &value;
+    } else if (name == "params") {
+      params = &value;
+    } else if (name == "result") {
+      has_result = true;
+    } else if (name == "error") {
+      has_error = true;
+    }
+  }
+  const bool has_id = id != nullptr;
+  // The id an invalid message is answered with, when it has a usable one.
+  auto usable_id = [&] { return (has_id && is_valid_id(*id)) ? *id : Json(nullptr); };
 
-  const auto version = message.find("jsonrpc");
-  if (version == message.end() || !version->is_string() || version->get_ref<const std::string&>() != "2.0") {
-    return invalid("\"jsonrpc\" must be \"2.0\"", std::move(usable_id));
+  if (version == nullptr || !version->is_string() || version->get_ref<const std::string&>() != "2.0") {
+    return invalid("\"jsonrpc\" must be \"2.0\"", usable_id());
   }
 
-  const auto method = message.find("method");
-  if (method != message.end()) {
-    if (!method->is_string()) return invalid("\"method\" must be a string", std::move(usable_id));
-    if (const auto params = message.find("params");
-        params != message.end() && !params->is_object() && !params->is_array()) {
-      return invalid("\"params\" must be an object or an array", std::move(usable_id));
+  if (method != nullptr) {
+    if (!method->is_string()) return invalid("\"method\" must be a string", usable_id());
+    if (params != nullptr && !params->is_object() && !params->is_array()) {
+      return invalid("\"params\" must be an object or an array", usable_id());
     }
-    if (message.contains("result") || message.contains("error")) {
-      return invalid("a request must not carry \"result\" or \"error\"", std::move(usable_id));
+    if (has_result || has_error) {
+      return invalid("a request must not carry \"result\" or \"error\"", usable_id());
     }
     MessageCheck check;
     if (!has_id) {
       check.kind = MessageKind::notification;
       return check;
     }
-    if (!is_valid_id(*id_it)) return invalid("\"id\" must be a string or an integer");
+    if (!is_valid_id(*id)) return invalid("\"id\" must be a string or an integer");
     check.kind = MessageKind::request;
-    check.id = *id_it;
+    check.id = *id;
     return check;
   }
 
-  const bool has_result = message.contains("result");
-  const bool has_error = message.contains("error");
   if (!has_result && !has_error) {
-    return invalid("message has neither \"method\" nor \"result\"/\"error\"", std::move(usable_id));
+    return invalid("message has neither \"method\" nor \"result\"/\"error\"", usable_id());
   }
   if (has_result && has_error) {
-    return invalid("a response must have exactly one of \"result\" and \"error\"", std::move(usable_id));
+    return invalid("a response must have exactly one of \"result\" and \"error\"", usable_id());
   }
   if (!has_id) return invalid("a response must have an \"id\"");
   MessageCheck check;
   if (has_error) {
     // A peer answers an unparseable request with a null id.
-    if (!id_it->is_null() && !is_valid_id(*id_it)) return invalid("\"id\" must be a string or an integer");
-    if (!message["error"].is_object()) return invalid("\"error\" must be an object", std::move(usable_id));
+    if (!id->is_null() && !is_valid_id(*id)) return invalid("\"id\" must be a string or an integer");
+    if (!message["error"].is_object()) return invalid("\"error\" must be an object", usable_id());
     check.kind = MessageKind::error;
-    check.id = *id_it;
+    check.id = *id;
     return check;
   }
-  if (!is_valid_id(*id_it)) return invalid("\"id\" must be a string or an integer");
+  if (!is_valid_id(*id)) return invalid("\"id\" must be a string or an integer");
   check.kind = MessageKind::response;
-  check.id = *id_it;
+  check.id = *id;
   return check;
 }
 
@@ -112,26 +130,51 @@ Json parse_message(std::string_view text) {
   }
 }
 
+namespace {
+
+// Builds objects member by member: nlohmann's initializer lists build and copy a temporary array
+// per member, several allocations each, and these run once per message.
+Json envelope() {
+  Json message(Json::value_t::object);
+  message.get_ptr<Json::object_t*>()->emplace("jsonrpc", "2.0");
+  return message;
+}
+
+Json::object_t& members(Json& object) { return *object.get_ptr<Json::object_t*>(); }
+
+}  // namespace
+
 Json make_request(const Json& id, std::string_view method, Json params) {
-  Json message = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
-  if (!params.is_null()) message["params"] = std::move(params);
+  Json message = envelope();
+  auto& fields = members(message);
+  fields.emplace("id", id);
+  fields.emplace("method", method);
+  if (!params.is_null()) fields.emplace("params", std::move(params));
   return message;
 }
 
 Json make_notification(std::string_view method, Json params) {
-  Json message = {{"jsonrpc", "2.0"}, {"method", method}};
-  if (!params.is_null()) message["params"] = std::move(params);
+  Json message = envelope();
+  auto& fields = members(message);
+  fields.emplace("method", method);
+  if (!params.is_null()) fields.emplace("params", std::move(params));
   return message;
 }
 
 Json make_result(const Json& id, Json result) {
-  Json message = {{"jsonrpc", "2.0"}, {"id", id}};
-  message["result"] = result.is_null() ? Json::object() : std::move(result);
+  Json message = envelope();
+  auto& fields = members(message);
+  fields.emplace("id", id);
+  fields.emplace("result", result.is_null() ? Json(Json::value_t::object) : std::move(result));
   return message;
 }
 
 Json make_error(const Json& id, const McpError& error) {
-  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", error.to_json()}};
+  Json message = envelope();
+  auto& fields = members(message);
+  fields.emplace("id", id);
+  fields.emplace("error", error.to_json());
+  return message;
 }
 
 Json make_error(const Json& id, int code, std::string message, std::optional<Json> data) {

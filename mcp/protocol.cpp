@@ -25,6 +25,53 @@ const Json& empty_object() {
 }
 
 std::string describe_id(const Json& id) { return id.is_string() ? id.get<std::string>() : id.dump(); }
+
+// A validated request (see inspect_message): an object with a string "method".
+const std::string& method_of(const Json& request) {
+  using namespace std::literals;
+  return request.find("method"sv)->get_ref<const std::string&>();
+}
+
+const Json& params_of(const Json& request) {
+  using namespace std::literals;
+  auto it = request.find("params"sv);
+  return it != request.end() ? *it : empty_object();
+}
+
+// Turns a validated request into its response: its "jsonrpc" and "id" members are the response's,
+// so only "result" is added, instead of building (and later freeing) a new envelope per call.
+Json into_result(Json&& request, Json result) {
+  auto& members = *request.get_ptr<Json::object_t*>();
+  for (auto it = members.begin(); it != members.end();) {
+    if (it->first == "jsonrpc" || it->first == "id") {
+      ++it;
+    } else {
+      it = members.erase(it);
+    }
+  }
+  members.emplace("result", result.is_null() ? Json(Json::value_t::object) : std::move(result));
+  return std::move(request);
+}
+
+// Frees a message depth first. nlohmann's destructor moves the children of every non-empty
+// container onto a heap-allocated stack (so that no tree can overflow the call stack); emptying
+// the shallow levels here first spares those allocations for each message.
+void release(Json& value, int depth = 0) {
+  constexpr int kMaxDepth = 32;
+  if (value.is_object()) {
+    auto& members = *value.get_ptr<Json::object_t*>();
+    if (depth < kMaxDepth) {
+      for (auto& member : members) release(member.second, depth + 1);
+    }
+    members.clear();
+  } else if (value.is_array()) {
+    auto& items = *value.get_ptr<Json::array_t*>();
+    if (depth < kMaxDepth) {
+      for (auto& item : items) release(item, depth + 1);
+    }
+    items.clear();
+  }
+}
 }  // namespace
 
 struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
@@ -72,7 +119,8 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   std::shared_mutex handlers_mutex;
   std::unordered_map<std::string, std::shared_ptr<const RequestHandler>> request_handlers;
   std::unordered_map<std::string, std::shared_ptr<const NotificationHandler>> notification_handlers;
-  std::function<std::optional<McpError>(const std::string&)> gate;
+  using RequestGate = std::function<std::optional<McpError>(const std::string&)>;
+  std::shared_ptr<const RequestGate> gate;
   std::shared_ptr<const InlineFilter> inline_filter;
   std::function<void()> close_handler;
   std::function<void(const std::string&)> error_handler;
@@ -163,13 +211,13 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   }
 
   void handle_request(Json message, Json id) {
-    const std::string& method = message["method"].get_ref<const std::string&>();
+    const std::string& method = method_of(message);
     if (method == "ping") {
       send(make_result(id, Json::object()), SendOptions{id});
       return;
     }
     std::shared_ptr<const RequestHandler> handler;
-    std::function<std::optional<McpError>(const std::string&)> gate_copy;
+    std::shared_ptr<const RequestGate> gate_copy;
     std::shared_ptr<const InlineFilter> filter;
     {
       std::shared_lock lock(handlers_mutex);
@@ -178,7 +226,7 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
       filter = inline_filter;
     }
     if (gate_copy) {
-      if (auto refusal = gate_copy(method)) {
+      if (auto refusal = (*gate_copy)(method)) {
         send(make_error(id, *refusal), SendOptions{id});
         return;
       }
@@ -204,10 +252,7 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
       return;
     }
     bool run_inline = options.run_handlers_inline;
-    if (!run_inline && filter) {
-      auto params_it = message.find("params");
-      run_inline = (*filter)(method, params_it != message.end() ? *params_it : empty_object());
-    }
+    if (!run_inline && filter) run_inline = (*filter)(method, params_of(message));
     if (run_inline) {
       run_request(*handler, *entry, key, message, id, /*on_delivering_thread=*/!options.run_handlers_inline);
       return;
@@ -219,23 +264,23 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   }
 
   // `picked_inline`: chosen by the inline filter, so the handler promised not to wait for the peer.
+  // `message` is consumed: it becomes the response.
   void run_request(const RequestHandler& handler, Running& entry, const std::string& key, Json& message,
                    const Json& id, bool picked_inline) {
     const Core* outer_task_core = current_task_core;
     current_task_core = this;
     std::optional<Json> response;
     if (!entry.stop.stop_requested()) {
-      auto params_it = message.find("params");
-      const Json& params = params_it != message.end() ? *params_it : empty_object();
+      const Json& params = params_of(message);
       Json meta;
       if (params.is_object()) {
         if (auto meta_it = params.find("_meta"); meta_it != params.end()) meta = *meta_it;
       }
-      RequestContext context(*owner_handle(), id, message["method"].get<std::string>(), entry.stop.get_token(),
-                             std::move(meta));
+      RequestContext context(*owner_handle(), id, method_of(message), entry.stop.get_token(), std::move(meta));
       context.inline_ = picked_inline;
       try {
-        response = make_result(id, handler(params, context));
+        Json result = handler(params, context);
+        response.emplace(into_result(std::move(message), std::move(result)));
       } catch (const McpError& e) {
         response = make_error(id, e);
       } catch (const std::exception& e) {
@@ -255,6 +300,8 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
     }
     // A request the peer cancelled gets no response at all.
     if (!cancelled && response) send(*response, SendOptions{id});
+    if (response) release(*response);
+    release(message);
     current_task_core = outer_task_core;
     bool wake_shutdown = false;
     {
@@ -638,7 +685,7 @@ void Protocol::set_notification_handler(std::string method, NotificationHandler 
 
 void Protocol::set_request_gate(std::function<std::optional<McpError>(const std::string& method)> gate) {
   std::unique_lock lock(core_->handlers_mutex);
-  core_->gate = std::move(gate);
+  core_->gate = gate ? std::make_shared<const Core::RequestGate>(std::move(gate)) : nullptr;
 }
 
 void Protocol::set_inline_filter(InlineFilter filter) {

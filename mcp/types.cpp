@@ -53,7 +53,15 @@ std::optional<LogLevel> parse_log_level(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-Json text_content(std::string text) { return Json{{"type", "text"}, {"text", std::move(text)}}; }
+Json text_content(std::string text) {
+  // Member by member: an initializer list would build and copy a temporary array per member, and
+  // this runs for nearly every tool result.
+  Json block(Json::value_t::object);
+  auto& members = *block.get_ptr<Json::object_t*>();
+  members.emplace("text", std::move(text));
+  members.emplace("type", "text");
+  return block;
+}
 
 Json image_content(std::string base64_data, std::string mime_type) {
   return Json{{"type", "image"}, {"data", std::move(base64_data)}, {"mimeType", std::move(mime_type)}};

@@ -12,6 +12,8 @@ namespace lh::transport {
 // Compact single-line JSON. Invalid UTF-8 in strings is replaced (U+FFFD) instead of throwing,
 // so one bad tool output cannot take a connection down.
 std::string to_wire(const mcp::Json& message);
+// The same text as to_wire, appended to `out` (no intermediate string).
+void append_wire(std::string& out, const mcp::Json& message);
 
 // Parses text; std::nullopt (and `error` set, when given) when it is not valid JSON.
 std::optional<mcp::Json> parse_json(std::string_view text, std::string* error = nullptr);

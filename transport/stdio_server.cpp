@@ -16,6 +16,9 @@ namespace {
 constexpr std::string_view kComponent = "stdio";
 // Held output beyond this is written at once, so a long pipelined burst still streams out.
 constexpr std::size_t kHeldOutputLimit = 64 * 1024;
+// Output buffers keep their capacity between messages, up to this (one huge answer must not pin
+// megabytes for the life of the session).
+constexpr std::size_t kRetainedBufferLimit = 1024 * 1024;
 
 // The transport whose reader thread this is (null elsewhere): only that thread holds output back;
 // workers write at once, so a slow tool's answer never waits for the reader.
@@ -106,26 +109,43 @@ void StdioServerTransport::read_loop() {
 }
 
 void StdioServerTransport::write_line(const mcp::Json& message) {
-  std::string line = to_wire(message);
-  line.push_back('\n');
   std::string error;
-  std::lock_guard lock(write_mutex_);
-  if (closed_.load()) throw mcp::TransportError("stdio transport is closed");
   if (delivering_transport == this) {
-    held_output_ += line;
+    // Serialised straight into the held output: no line string per message.
+    std::lock_guard lock(write_mutex_);
+    if (closed_.load()) throw mcp::TransportError("stdio transport is closed");
+    const std::size_t mark = held_output_.size();
+    try {
+      append_wire(held_output_, message);
+      held_output_.push_back('\n');
+    } catch (...) {
+      held_output_.resize(mark);
+      throw;
+    }
     if (held_output_.size() < kHeldOutputLimit) return;
     if (!flush_held_locked(error)) throw mcp::TransportError("stdio write failed: " + error);
     return;
   }
-  if (!write_all(output_fd_, line.data(), line.size(), error)) {
-    throw mcp::TransportError("stdio write failed: " + error);
+  // One buffer per writing thread, reused, so a worker's answer costs no allocation either.
+  thread_local std::string line;
+  line.clear();
+  append_wire(line, message);
+  line.push_back('\n');
+  bool written = false;
+  {
+    std::lock_guard lock(write_mutex_);
+    if (closed_.load()) throw mcp::TransportError("stdio transport is closed");
+    written = write_all(output_fd_, line.data(), line.size(), error);
   }
+  if (line.capacity() > kRetainedBufferLimit) std::string().swap(line);
+  if (!written) throw mcp::TransportError("stdio write failed: " + error);
 }
 
 bool StdioServerTransport::flush_held_locked(std::string& error) {
   if (held_output_.empty()) return true;
   const bool written = write_all(output_fd_, held_output_.data(), held_output_.size(), error);
   held_output_.clear();
+  if (held_output_.capacity() > kRetainedBufferLimit) std::string().swap(held_output_);
   return written;
 }
 
