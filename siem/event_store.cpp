@@ -11,6 +11,7 @@
 
 #include "siem/clock_correction.hpp"
 #include "siem/input_source.hpp"
+#include "siem/intern_cache.hpp"
 #include "siem/normalise.hpp"
 #include "siem/string_pool.hpp"
 #include "siem/text_util.hpp"
@@ -353,7 +354,7 @@ class StoreBatch final : public udm::EventBuilder {
     }
     current_.count = static_cast<std::uint32_t>(entries_.size() - current_.first);
     current_.time_source = source;
-    current_.host = pool_.intern(host, false);
+    current_.host = recent_.intern(pool_, host, false);
     events_.push_back(current_);
     has_last_line_ = true;
     last_line_ = current_.line;
@@ -365,7 +366,7 @@ class StoreBatch final : public udm::EventBuilder {
   void set_timestamp_us(std::int64_t micros) override { current_.time_us = micros; }
   void add_string(udm::FieldId field, std::string_view value) override {
     if (udm::field_info(field).type != udm::ValueType::String) return;  // builder precondition broken: drop
-    entries_.push_back(BatchEntry{field, 0, 0, pool_.intern(value)});
+    entries_.push_back(BatchEntry{field, 0, 0, recent_.intern(pool_, value)});
   }
   void add_integer(udm::FieldId field, std::int64_t value) override {
     const auto type = udm::field_info(field).type;
@@ -384,7 +385,8 @@ class StoreBatch final : public udm::EventBuilder {
   using udm::EventBuilder::add_enum;
   void add_map_string(udm::FieldId map_field, std::string_view key, std::string_view value) override {
     if (!udm::field_info(map_field).is_map) return;
-    entries_.push_back(BatchEntry{map_field, 0, pool_.intern(key, false), pool_.intern(value)});
+    const StringPool::Id key_id = recent_.intern(pool_, key, false);
+    entries_.push_back(BatchEntry{map_field, 0, key_id, recent_.intern(pool_, value)});
   }
 
   // An event whose time came from a shipper field, to be corrected once its unit has been read.
@@ -395,18 +397,21 @@ class StoreBatch final : public udm::EventBuilder {
   };
 
   // Moves the built events into the store and empties the batch (so a unit is merged in slices and its
-  // unit-local strings never pile up). Shipper-timed events are appended to `corrections`.
+  // unit-local strings never pile up; a unit pool kept across slices made the local table too big for the
+  // cache and cost more than the store probes it saved). Shipper-timed events are appended to `corrections`.
   void merge_into(EventStore::Data& data, std::uint32_t unit, PageVector<Correction>* corrections) {
     std::lock_guard lock(data.merge_mutex);
     // The unit pool's stored hashes are reused, so no string is hashed twice.
-    const std::vector<std::uint32_t> remap = data.pool.intern_all_plain(pool_);
-    std::vector<std::uint32_t> remap_composite(pool_.composite_count(), UINT32_MAX);
+    const std::vector<std::uint32_t> global_of = data.pool.intern_all_plain(pool_);
+    // Store key id per unit string, looked up once per slice rather than once per map value.
+    std::vector<std::uint16_t> key_of(global_of.size(), kUnmappedKey);
+    std::vector<std::uint32_t> global_of_composite(pool_.composite_count(), UINT32_MAX);
     auto map_id = [&](std::uint32_t id) {
-      if (!StringPool::is_composite(id)) return remap[id];
-      auto& global = remap_composite[id & ~StringPool::kCompositeBit];
+      if (!StringPool::is_composite(id)) return global_of[id];
+      auto& global = global_of_composite[id & ~StringPool::kCompositeBit];
       if (global == UINT32_MAX) {
         auto lines = pool_.composite_lines(id);
-        for (auto& line : lines) line = remap[line];
+        for (auto& line : lines) line = global_of[line];
         global = data.pool.make_composite(lines);
       }
       return global;
@@ -420,7 +425,9 @@ class StoreBatch final : public udm::EventBuilder {
         const BatchEntry& built = entries_[event.first + k];
         Entry entry{built.field, kNoKey, built.value};
         if (built.key != 0) {
-          entry.key = data.key_id(remap[built.key]);
+          std::uint16_t& key = key_of[built.key];
+          if (key == kUnmappedKey) key = data.key_id(global_of[built.key]);
+          entry.key = key;
           if (entry.key == kNoKey) ++data.dropped_keys;
         }
         if (data.field_types[built.field] == udm::ValueType::String) entry.value = map_id(built.value);
@@ -433,13 +440,14 @@ class StoreBatch final : public udm::EventBuilder {
       data.sort_entries(out, out + event.count);
       if (corrections && event.time_source != TimeSource::none && event.time_source != TimeSource::sysmon_utc) {
         corrections->push_back(
-            Correction{static_cast<std::uint32_t>(data.events.size()), remap[event.host], event.time_source});
+            Correction{static_cast<std::uint32_t>(data.events.size()), global_of[event.host], event.time_source});
       }
       data.events.push_back(EventRecord{event.time_us, position, unit, event.line,
                                         static_cast<std::uint16_t>(event.count), event.ordinal});
     }
     data.finished = false;
-    pool_ = StringPool();
+    pool_.clear();
+    recent_.clear();
     entries_.clear();
     big_ints_.clear();
     events_.clear();
@@ -448,7 +456,9 @@ class StoreBatch final : public udm::EventBuilder {
   [[nodiscard]] std::size_t event_count() const { return events_.size(); }
 
  private:
+  static constexpr std::uint16_t kUnmappedKey = kBigInteger;  // never a key id
   StringPool pool_;
+  InternCache recent_;  // in front of pool_
   PageVector<BatchEntry> entries_;
   std::vector<std::int64_t> big_ints_;
   PageVector<Pending> events_;

@@ -9,6 +9,7 @@ constexpr std::size_t kScratchChunk = 16 * 1024;
 
 void FlatEvent::clear() {
   fields_.clear();
+  key_tags_.clear();
   for (auto& chunk : scratch_chunks_) chunk.clear();
   scratch_chunk_in_use_ = 0;
 }
@@ -34,20 +35,25 @@ std::string_view FlatEvent::store(std::string_view text) {
 
 void FlatEvent::add(std::string_view key, std::string_view value, bool is_number) {
   fields_.push_back(FlatField{key, value, is_number});
+  key_tags_.push_back(key_tag(key));
 }
 
 void FlatEvent::add_copy(std::string_view key, std::string_view value, bool is_number) {
   fields_.push_back(FlatField{key, store(value), is_number});
+  key_tags_.push_back(key_tag(key));
 }
 
 void FlatEvent::add_copy_key(std::string_view key, std::string_view value, bool is_number) {
   const auto stored_key = store(key);
   fields_.push_back(FlatField{stored_key, store(value), is_number});
+  key_tags_.push_back(key_tag(key));
 }
 
 const FlatField* FlatEvent::find(std::string_view key) const {
-  for (const auto& field : fields_) {
-    if (field.key == key) return &field;
+  const std::uint32_t tag = key_tag(key);
+  const std::size_t count = key_tags_.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    if (key_tags_[i] == tag && fields_[i].key == key) return &fields_[i];
   }
   return nullptr;
 }

@@ -38,6 +38,14 @@ class FlatEvent {
 
  private:
   std::vector<FlatField> fields_;
+  // Per field, a cheap tag of its key (length and first and last bytes): find() compares whole keys only
+  // where the tags agree. The normaliser asks for some twenty keys per event.
+  std::vector<std::uint32_t> key_tags_;
+  static std::uint32_t key_tag(std::string_view key) {
+    if (key.empty()) return 0;
+    return static_cast<std::uint32_t>(key.size() & 0xFFFF) | (std::uint32_t{static_cast<unsigned char>(key.front())} << 16) |
+           (std::uint32_t{static_cast<unsigned char>(key.back())} << 24);
+  }
   // Stable storage for copied strings: chunks never move once allocated.
   std::vector<std::string> scratch_chunks_;
   std::size_t scratch_chunk_in_use_ = 0;

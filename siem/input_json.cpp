@@ -1,5 +1,6 @@
 #include "siem/input_json.hpp"
 
+#include <charconv>
 #include <cstring>
 #include <string>
 
@@ -29,6 +30,14 @@ void add_string_value(FlatEvent& out, std::string_view key, std::string_view val
   }
 }
 
+void add_number_value(FlatEvent& out, std::string_view key, std::string_view digits, bool key_is_stable) {
+  if (key_is_stable) {
+    out.add_copy(key, digits, true);
+  } else {
+    out.add_copy_key(key, digits, true);
+  }
+}
+
 void flatten_into(simdjson::dom::object object, const std::string& prefix, FlatEvent& out, int depth) {
   for (auto [raw_key, value] : object) {
     const bool top_level = prefix.empty();
@@ -42,12 +51,18 @@ void flatten_into(simdjson::dom::object object, const std::string& prefix, FlatE
       case simdjson::dom::element_type::STRING:
         add_string_value(out, key, std::string_view(value.get_string().value_unsafe()), top_level);
         break;
-      case simdjson::dom::element_type::INT64:
-        out.add_copy_key(key, fmt::format("{}", value.get_int64().value_unsafe()), true);
+      case simdjson::dom::element_type::INT64: {
+        char digits[24];
+        const auto written = std::to_chars(digits, digits + sizeof digits, value.get_int64().value_unsafe()).ptr;
+        add_number_value(out, key, std::string_view(digits, static_cast<std::size_t>(written - digits)), top_level);
         break;
-      case simdjson::dom::element_type::UINT64:
-        out.add_copy_key(key, fmt::format("{}", value.get_uint64().value_unsafe()), true);
+      }
+      case simdjson::dom::element_type::UINT64: {
+        char digits[24];
+        const auto written = std::to_chars(digits, digits + sizeof digits, value.get_uint64().value_unsafe()).ptr;
+        add_number_value(out, key, std::string_view(digits, static_cast<std::size_t>(written - digits)), top_level);
         break;
+      }
       case simdjson::dom::element_type::DOUBLE:
         out.add_copy_key(key, fmt::format("{}", value.get_double().value_unsafe()), true);
         break;

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -159,7 +160,9 @@ bool apply_field(const ResolvedField& rule, std::string_view value, udm::EventBu
       return false;
     case Conversion::pid:
       if (const auto number = parse_integer(value)) {
-        out.add_string(rule.field, fmt::format("{}", *number));
+        char digits[24];
+        const auto written = std::to_chars(digits, digits + sizeof digits, *number).ptr;
+        out.add_string(rule.field, std::string_view(digits, static_cast<std::size_t>(written - digits)));
       } else {
         out.add_string(rule.field, value);
       }
@@ -277,7 +280,9 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
   outcome.event_type = rule ? rule->rule->event_type : udm::EventType::GENERIC_EVENT;
   out.add_enum(udm::fields::event_type, outcome.event_type);
   if (event_id) {
-    out.add_string(udm::fields::product_event_type, fmt::format("{}", *event_id));
+    char digits[24];
+    const auto written = std::to_chars(digits, digits + sizeof digits, *event_id).ptr;
+    out.add_string(udm::fields::product_event_type, std::string_view(digits, static_cast<std::size_t>(written - digits)));
   } else if (!event_id_text.empty()) {
     out.add_string(udm::fields::product_event_type, event_id_text);
   }

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <functional>
@@ -22,6 +23,20 @@ StringPool::StringPool() {
   chunks_.emplace_back(kChunkBytes);
   chunk_used_ = 0;
   push_span(0);
+}
+
+void StringPool::clear() {
+  chunks_.resize(1);
+  chunk_used_ = 0;
+  arena_bytes_ = 0;
+  large_.clear();
+  large_blocks_.clear();
+  spans_.resize(1);
+  spans_[0][0] = 0;  // id 0, the empty string
+  count_ = 1;
+  std::fill(slots_.begin(), slots_.end(), kEmptySlot);
+  composites_.clear();
+  segments_.clear();
 }
 
 void StringPool::push_span(Span span) {

@@ -91,6 +91,9 @@ class StringPool {
   static constexpr std::size_t kCompositeMinLines = 3;
 
   StringPool();
+  // Forgets every string but keeps the first arena chunk, span block and the hash table's size, so a pool
+  // refilled over and over (a loading thread's per-slice pool) does not map and fault in fresh pages each time.
+  void clear();
   // Interns `text`, as a composite when it qualifies and `allow_composite` is set.
   Id intern(std::string_view text, bool allow_composite = true);
   // Interns every plain string of `other` (reusing the hashes it stored) and returns other id → own id.
