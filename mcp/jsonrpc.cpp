@@ -1,5 +1,7 @@
 #include "mcp/jsonrpc.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 namespace lh::mcp {
@@ -26,10 +28,19 @@ McpError McpError::from_json(const Json& error) {
 
 bool is_valid_id(const Json& id) noexcept { return id.is_string() || id.is_number_integer(); }
 
+namespace {
+template <typename Integer>
+std::string integer_key(Integer value) {
+  char text[24] = {'i', ':'};
+  const auto end = std::to_chars(text + 2, text + sizeof text, value).ptr;
+  return std::string(text, end);
+}
+}  // namespace
+
 std::string id_key(const Json& id) {
   if (id.is_string()) return "s:" + id.get_ref<const std::string&>();
-  if (id.is_number_unsigned()) return "i:" + std::to_string(id.get<std::uint64_t>());
-  if (id.is_number_integer()) return "i:" + std::to_string(id.get<std::int64_t>());
+  if (id.is_number_unsigned()) return integer_key(id.get<std::uint64_t>());
+  if (id.is_number_integer()) return integer_key(id.get<std::int64_t>());
   return "x:" + id.dump();
 }
 

@@ -38,21 +38,6 @@ const Json& params_of(const Json& request) {
   return it != request.end() ? *it : empty_object();
 }
 
-// Turns a validated request into its response: its "jsonrpc" and "id" members are the response's,
-// so only "result" is added, instead of building (and later freeing) a new envelope per call.
-Json into_result(Json&& request, Json result) {
-  auto& members = *request.get_ptr<Json::object_t*>();
-  for (auto it = members.begin(); it != members.end();) {
-    if (it->first == "jsonrpc" || it->first == "id") {
-      ++it;
-    } else {
-      it = members.erase(it);
-    }
-  }
-  members.emplace("result", result.is_null() ? Json(Json::value_t::object) : std::move(result));
-  return std::move(request);
-}
-
 // Frees a message depth first. nlohmann's destructor moves the children of every non-empty
 // container onto a heap-allocated stack (so that no tree can overflow the call stack); emptying
 // the shallow levels here first spares those allocations for each message.
@@ -72,6 +57,22 @@ void release(Json& value, int depth = 0) {
     items.clear();
   }
 }
+// Turns a validated request into its response: its "jsonrpc" and "id" members are the response's,
+// so only "result" is added, instead of building (and later freeing) a new envelope per call.
+Json into_result(Json&& request, Json result) {
+  auto& members = *request.get_ptr<Json::object_t*>();
+  for (auto it = members.begin(); it != members.end();) {
+    if (it->first == "jsonrpc" || it->first == "id") {
+      ++it;
+    } else {
+      release(it->second);
+      it = members.erase(it);
+    }
+  }
+  members.emplace("result", result.is_null() ? Json(Json::value_t::object) : std::move(result));
+  return std::move(request);
+}
+
 }  // namespace
 
 struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {

@@ -30,11 +30,12 @@ bool valid_tool_name(std::string_view name) {
   });
 }
 
-const Json& member_or_null(const Json& object, const char* key) {
+const Json& member_or_null(const Json& object, std::string_view key) {
   static const Json null_value;
   if (!object.is_object()) return null_value;
-  auto it = object.find(key);
-  return it == object.end() ? null_value : *it;
+  const auto& members = *object.get_ptr<const Json::object_t*>();
+  auto it = members.find(key);
+  return it == members.end() ? null_value : it->second;
 }
 
 // Opaque pagination cursors: "p" + the offset of the next item.
