@@ -123,18 +123,44 @@ constexpr std::array<udm::FieldId, 3> kEnumIndexedFields = {
     udm::fields::event_type, udm::field(udm::TopField::NetworkDirection),
     udm::field(udm::TopField::ExtensionsAuthMechanism)};
 
-int enum_index_slot(udm::FieldId field) {
-  for (std::size_t i = 0; i < kEnumIndexedFields.size(); ++i) {
-    if (kEnumIndexedFields[i] == field) return static_cast<int>(i);
+// Per field id: its posting-list slot among kEnumIndexedFields / kStringIndexedFields (-1: none), its value
+// type and whether it is a map. Indexing and building look these up for every value, so they are a table
+// rather than a search or a call into the catalogue.
+struct FieldTraits {
+  std::vector<std::int8_t> enum_slot;
+  std::vector<std::int8_t> string_slot;
+  std::vector<udm::ValueType> type;
+  std::vector<std::uint8_t> is_map;
+  FieldTraits() {
+    const std::size_t limit = udm::field_id_limit();
+    enum_slot.assign(limit, -1);
+    string_slot.assign(limit, -1);
+    type.resize(limit);
+    is_map.resize(limit);
+    for (std::size_t i = 0; i < kEnumIndexedFields.size(); ++i) enum_slot[kEnumIndexedFields[i]] = static_cast<std::int8_t>(i);
+    for (std::size_t i = 0; i < kStringIndexedFields.size(); ++i) {
+      string_slot[kStringIndexedFields[i]] = static_cast<std::int8_t>(i);
+    }
+    for (std::size_t id = 0; id < limit; ++id) {
+      type[id] = udm::field_info(static_cast<udm::FieldId>(id)).type;
+      is_map[id] = udm::field_info(static_cast<udm::FieldId>(id)).is_map ? 1 : 0;
+    }
   }
-  return -1;
+};
+
+const FieldTraits& field_traits() {
+  static const FieldTraits traits;
+  return traits;
+}
+
+int enum_index_slot(udm::FieldId field) {
+  const auto& slots = field_traits().enum_slot;
+  return field < slots.size() ? slots[field] : -1;
 }
 
 int string_index_slot(udm::FieldId field) {
-  for (std::size_t i = 0; i < kStringIndexedFields.size(); ++i) {
-    if (kStringIndexedFields[i] == field) return static_cast<int>(i);
-  }
-  return -1;
+  const auto& slots = field_traits().string_slot;
+  return field < slots.size() ? slots[field] : -1;
 }
 
 std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 14695981039346656037ull) {
@@ -362,15 +388,17 @@ class StoreBatch final : public udm::EventBuilder {
     return true;
   }
   void abort() { entries_.resize(current_.first); }
+  bool has_type(udm::FieldId field, udm::ValueType type) const {
+    return field < traits_.type.size() && traits_.type[field] == type;
+  }
 
   void set_timestamp_us(std::int64_t micros) override { current_.time_us = micros; }
   void add_string(udm::FieldId field, std::string_view value) override {
-    if (udm::field_info(field).type != udm::ValueType::String) return;  // builder precondition broken: drop
+    if (!has_type(field, udm::ValueType::String)) return;  // builder precondition broken: drop
     entries_.push_back(BatchEntry{field, 0, 0, recent_.intern(pool_, value)});
   }
   void add_integer(udm::FieldId field, std::int64_t value) override {
-    const auto type = udm::field_info(field).type;
-    if (type != udm::ValueType::Integer && type != udm::ValueType::Bool) return;
+    if (!has_type(field, udm::ValueType::Integer) && !has_type(field, udm::ValueType::Bool)) return;
     if (value >= INT32_MIN && value <= INT32_MAX) {
       entries_.push_back(BatchEntry{field, 0, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(value))});
     } else {
@@ -379,12 +407,12 @@ class StoreBatch final : public udm::EventBuilder {
     }
   }
   void add_enum(udm::FieldId field, udm::EnumOrdinal value) override {
-    if (udm::field_info(field).type != udm::ValueType::Enum) return;
+    if (!has_type(field, udm::ValueType::Enum)) return;
     entries_.push_back(BatchEntry{field, 0, 0, value});
   }
   using udm::EventBuilder::add_enum;
   void add_map_string(udm::FieldId map_field, std::string_view key, std::string_view value) override {
-    if (!udm::field_info(map_field).is_map) return;
+    if (map_field >= traits_.is_map.size() || traits_.is_map[map_field] == 0) return;
     const StringPool::Id key_id = recent_.intern(pool_, key, false);
     entries_.push_back(BatchEntry{map_field, 0, key_id, recent_.intern(pool_, value)});
   }
@@ -457,6 +485,7 @@ class StoreBatch final : public udm::EventBuilder {
 
  private:
   static constexpr std::uint16_t kUnmappedKey = kBigInteger;  // never a key id
+  const FieldTraits& traits_ = field_traits();
   StringPool pool_;
   InternCache recent_;  // in front of pool_
   PageVector<BatchEntry> entries_;
@@ -771,6 +800,8 @@ void EventStore::finish() {
   d.masks.assign(d.events.size() * d.mask_stride, 0);
   d.field_bit.assign(udm::field_id_limit(), Data::kNoFieldBit);
   std::uint8_t next_field_bit = 0;
+  const std::vector<std::int8_t>& enum_slots = field_traits().enum_slot;
+  const std::vector<std::int8_t>& string_slots = field_traits().string_slot;
   for (std::uint32_t index = 0; index < d.events.size(); ++index) {
     const auto& record = d.events[index];
     const Entry* values = d.entries.at(record.first);
@@ -784,7 +815,7 @@ void EventStore::finish() {
         const std::size_t bit = entry.key % (Data::kKeyMaskWords * 64);
         mask[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
       }
-      if (const int enum_slot = enum_index_slot(entry.field); enum_slot >= 0) {
+      if (const int enum_slot = enum_slots[entry.field]; enum_slot >= 0) {
         auto& lists = d.by_enum[static_cast<std::size_t>(enum_slot)];
         if (entry.value < lists.size()) {
           auto& list = lists[entry.value];
@@ -792,7 +823,7 @@ void EventStore::finish() {
         }
         continue;
       }
-      const int slot = string_index_slot(entry.field);
+      const int slot = string_slots[entry.field];
       if (slot < 0) continue;
       auto& list = d.by_string[static_cast<std::size_t>(slot)][entry.value];
       if (list.empty() || list.back() != index) list.push_back(index);

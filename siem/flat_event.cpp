@@ -10,6 +10,8 @@ constexpr std::size_t kScratchChunk = 16 * 1024;
 void FlatEvent::clear() {
   fields_.clear();
   key_tags_.clear();
+  index_.fill(0);
+  duplicate_keys_ = false;
   for (auto& chunk : scratch_chunks_) chunk.clear();
   scratch_chunk_in_use_ = 0;
 }
@@ -35,24 +37,41 @@ std::string_view FlatEvent::store(std::string_view text) {
 
 void FlatEvent::add(std::string_view key, std::string_view value, bool is_number) {
   fields_.push_back(FlatField{key, value, is_number});
-  key_tags_.push_back(key_tag(key));
+  remember(key);
 }
 
 void FlatEvent::add_copy(std::string_view key, std::string_view value, bool is_number) {
   fields_.push_back(FlatField{key, store(value), is_number});
-  key_tags_.push_back(key_tag(key));
+  remember(key);
 }
 
 void FlatEvent::add_copy_key(std::string_view key, std::string_view value, bool is_number) {
   const auto stored_key = store(key);
   fields_.push_back(FlatField{stored_key, store(value), is_number});
-  key_tags_.push_back(key_tag(key));
+  remember(key);
+}
+
+void FlatEvent::remember(std::string_view key) {
+  const std::uint32_t tag = key_tag(key);
+  key_tags_.push_back(tag);
+  if (key_tags_.size() > kIndexedFields) return;
+  std::size_t slot = index_slot(tag);
+  while (index_[slot] != 0) {
+    const std::size_t other = index_[slot] - 1u;
+    if (key_tags_[other] == tag && fields_[other].key == key) duplicate_keys_ = true;
+    slot = (slot + 1) % kIndexSlots;
+  }
+  index_[slot] = static_cast<std::uint8_t>(key_tags_.size());
 }
 
 const FlatField* FlatEvent::find(std::string_view key) const {
   const std::uint32_t tag = key_tag(key);
-  const std::size_t count = key_tags_.size();
-  for (std::size_t i = 0; i < count; ++i) {
+  for (std::size_t slot = index_slot(tag); index_[slot] != 0; slot = (slot + 1) % kIndexSlots) {
+    const std::size_t i = index_[slot] - 1u;
+    if (key_tags_[i] == tag && fields_[i].key == key) return &fields_[i];
+  }
+  // Fields beyond the indexed ones (rare: very wide events).
+  for (std::size_t i = kIndexedFields; i < key_tags_.size(); ++i) {
     if (key_tags_[i] == tag && fields_[i].key == key) return &fields_[i];
   }
   return nullptr;

@@ -3,6 +3,7 @@
 // (`EventID`, `Channel`, `Hostname`, `Image`, `TargetLogonId`, ...) with string or number values.
 // A FlatEvent is reused from record to record: its views point into the record buffer or into its own
 // scratch storage, and stay valid until the next clear().
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,17 +36,33 @@ class FlatEvent {
   // Value, or empty when absent.
   [[nodiscard]] std::string_view value_or_empty(std::string_view key) const;
   [[nodiscard]] std::optional<std::int64_t> get_int(std::string_view key) const;
-
- private:
-  std::vector<FlatField> fields_;
-  // Per field, a cheap tag of its key (length and first and last bytes): find() compares whole keys only
-  // where the tags agree. The normaliser asks for some twenty keys per event.
-  std::vector<std::uint32_t> key_tags_;
-  static std::uint32_t key_tag(std::string_view key) {
+  // A cheap tag of a key (length, first and last byte): keys with different tags differ.
+  [[nodiscard]] static std::uint32_t key_tag(std::string_view key) {
     if (key.empty()) return 0;
     return static_cast<std::uint32_t>(key.size() & 0xFFFF) | (std::uint32_t{static_cast<unsigned char>(key.front())} << 16) |
            (std::uint32_t{static_cast<unsigned char>(key.back())} << 24);
   }
+  // Whether some key occurs twice (JSON allows it; find() returns the first).
+  [[nodiscard]] bool has_duplicate_keys() const { return duplicate_keys_; }
+  // Events up to this many fields have every key indexed (and has_duplicate_keys() is exact for them).
+  static constexpr std::size_t kIndexedFields = 48;
+  // key_tag(fields()[index].key).
+  [[nodiscard]] std::uint32_t key_tag_at(std::size_t index) const { return key_tags_[index]; }
+
+ private:
+  std::vector<FlatField> fields_;
+  // Per field, the tag of its key; and an open-addressing table over the tags of the first kIndexedFields
+  // fields (1 + field index; 0 is empty), so find() (some ten calls per event from the normaliser) probes a
+  // slot or two instead of comparing against every key. Linear probing keeps equal keys in insertion order,
+  // so the first field with a key is still the one found.
+  static constexpr std::size_t kIndexSlots = 64;
+  std::vector<std::uint32_t> key_tags_;
+  bool duplicate_keys_ = false;
+  std::array<std::uint8_t, kIndexSlots> index_{};
+  static std::size_t index_slot(std::uint32_t tag) {
+    return static_cast<std::size_t>((tag * 0x9E3779B1u) >> 26);  // top 6 bits: kIndexSlots == 64
+  }
+  void remember(std::string_view key);
   // Stable storage for copied strings: chunks never move once allocated.
   std::vector<std::string> scratch_chunks_;
   std::size_t scratch_chunk_in_use_ = 0;

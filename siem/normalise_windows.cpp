@@ -298,11 +298,20 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
 
   // ---- mapped fields; remember which raw keys now live in UDM fields
   std::array<std::string_view, kMaxRuleFields> consumed{};
+  std::array<std::uint32_t, kMaxRuleFields> consumed_tags{};  // FlatEvent::key_tag of each consumed key
   std::size_t consumed_count = 0;
+  // The same by field position, exact when every key is indexed and none repeats (then a consumed key is
+  // exactly one field): no key comparisons in the loop over the raw fields below.
+  const auto& fields = event.fields();
+  const bool by_position = fields.size() <= FlatEvent::kIndexedFields && !event.has_duplicate_keys();
+  static_assert(FlatEvent::kIndexedFields <= 64);
+  std::uint64_t consumed_positions = 0;
   if (rule) {
     for (const auto& field_rule : rule->fields) {
       const auto* field = event.find(field_rule.raw_key);
       if (field && apply_field(field_rule, field->value, out) && consumed_count < consumed.size()) {
+        consumed_tags[consumed_count] = FlatEvent::key_tag(field_rule.raw_key);
+        consumed_positions |= std::uint64_t{1} << ((field - fields.data()) & 63);
         consumed[consumed_count++] = field_rule.raw_key;
       }
     }
@@ -312,15 +321,21 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
 
   // ---- the raw fields no mapping rule consumed, verbatim (the message text is the description). Repeating
   // consumed ones cost memory and query time for nothing (see always_kept_raw_key for the exceptions).
-  const auto consumed_end = consumed.begin() + static_cast<std::ptrdiff_t>(consumed_count);
-  for (const auto& field : event.fields()) {
+  auto is_consumed = [&](std::uint32_t tag, std::string_view key) {
+    for (std::size_t i = 0; i < consumed_count; ++i) {
+      if (consumed_tags[i] == tag && consumed[i] == key) return true;
+    }
+    return false;
+  };
+  for (std::size_t index = 0; index < fields.size(); ++index) {
+    const FlatField& field = fields[index];
     if (field.key == "Message") {
       out.add_string(kDescription, field.value);
       continue;
     }
-    if (std::find(consumed.begin(), consumed_end, field.key) != consumed_end && !always_kept_raw_key(field.key)) {
-      continue;
-    }
+    const bool consumed_here =
+        by_position ? ((consumed_positions >> index) & 1) != 0 : is_consumed(event.key_tag_at(index), field.key);
+    if (consumed_here && !always_kept_raw_key(field.key)) continue;
     out.add_map_string(udm::fields::additional_fields, field.key, field.value);
   }
   return outcome;
