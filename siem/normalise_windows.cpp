@@ -89,11 +89,10 @@ std::string_view normalise_ip(std::string_view value) {
 }
 
 std::optional<udm::IpProtocol> ip_protocol(std::string_view value) {
-  const std::string lower = to_lower_ascii(value);
-  if (lower == "tcp" || lower == "6") return udm::IpProtocol::TCP;
-  if (lower == "udp" || lower == "17") return udm::IpProtocol::UDP;
-  if (lower == "icmp" || lower == "1") return udm::IpProtocol::ICMP;
-  if (lower == "icmpv6" || lower == "icmp6" || lower == "58") return udm::IpProtocol::ICMP6;
+  if (iequals(value, "tcp") || value == "6") return udm::IpProtocol::TCP;
+  if (iequals(value, "udp") || value == "17") return udm::IpProtocol::UDP;
+  if (iequals(value, "icmp") || value == "1") return udm::IpProtocol::ICMP;
+  if (iequals(value, "icmpv6") || iequals(value, "icmp6") || value == "58") return udm::IpProtocol::ICMP6;
   return std::nullopt;
 }
 
@@ -124,14 +123,13 @@ bool add_hashes(std::string_view value, const ResolvedField& rule, udm::EventBui
     const std::string_view item = value.substr(0, comma);
     const auto equals = item.find('=');
     if (equals != std::string_view::npos) {
-      const std::string algorithm = to_lower_ascii(item.substr(0, equals));
-      const std::string digest = to_lower_ascii(item.substr(equals + 1));
-      if (algorithm == "sha1") {
-        out.add_string(rule.sha1, digest);
-      } else if (algorithm == "md5") {
-        out.add_string(rule.md5, digest);
-      } else if (algorithm == "sha256") {
-        out.add_string(rule.sha256, digest);
+      const std::string_view algorithm = item.substr(0, equals);
+      const udm::FieldId* target = iequals(algorithm, "sha1")     ? &rule.sha1
+                                   : iequals(algorithm, "md5")    ? &rule.md5
+                                   : iequals(algorithm, "sha256") ? &rule.sha256
+                                                                  : nullptr;
+      if (target != nullptr) {
+        out.add_string(*target, to_lower_ascii(item.substr(equals + 1)));
       } else {
         all_mapped = false;
       }
@@ -236,6 +234,9 @@ constexpr udm::FieldId kAction = udm::field(udm::TopField::SecurityResultAction)
 }  // namespace
 
 LogSource classify_channel(std::string_view channel) {
+  // The usual spellings first: a length check rejects most, and no byte needs folding.
+  if (channel == "Microsoft-Windows-Sysmon/Operational") return LogSource::sysmon;
+  if (channel == "Security") return LogSource::security;
   if (iequals(channel, "Microsoft-Windows-Sysmon/Operational")) return LogSource::sysmon;
   if (iequals(channel, "Security")) return LogSource::security;
   if (iequals(channel, "System")) return LogSource::system;
