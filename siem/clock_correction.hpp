@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <array>
 #include <functional>
-#include <map>
+#include <optional>
 #include <unordered_map>
 #include <string>
 #include <string_view>
@@ -46,20 +46,23 @@ class ClockCorrector {
 
  private:
   static constexpr std::size_t kMaxSamples = 512;
-  using Key = std::pair<std::string, TimeSource>;
-  std::map<Key, std::vector<std::int64_t>> samples_;       // per short host name
-  std::map<TimeSource, std::vector<std::int64_t>> unit_;   // all hosts of the unit
-  mutable std::map<Key, std::int64_t> cache_;
-  // Host names exactly as the events spell them → their short name's sample lists (at_timestamp,
-  // time_created, event_time), so observing an event neither allocates nor compares map keys.
-  struct RawHostHash {
+  // Samples per shipper field: at_timestamp, time_created, event_time (the sources that get corrected).
+  using SourceSamples = std::array<std::vector<std::int64_t>, 3>;
+  static int source_slot(TimeSource source);
+  struct TextHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
-  using HostLists = std::array<std::vector<std::int64_t>*, 3>;
-  std::unordered_map<std::string, HostLists, RawHostHash, std::equal_to<>> raw_hosts_;
-  HostLists& lists_of(std::string_view hostname);
-  void add_sample(std::vector<std::int64_t>& host_samples, TimeSource source, std::int64_t delta);
+  // Per short host name. A hash map with one node per host: a part of a big file meets thousands of hosts,
+  // and an ordered map keyed by (host, source) cost three string-keyed insertions per host.
+  std::unordered_map<std::string, SourceSamples, TextHash, std::equal_to<>> samples_;
+  SourceSamples unit_;  // all hosts of the unit
+  mutable std::unordered_map<std::string, std::array<std::optional<std::int64_t>, 3>, TextHash, std::equal_to<>> cache_;
+  // Host names exactly as the events spell them → their short name's samples (node addresses are stable),
+  // so observing an event neither allocates nor shortens the name again.
+  std::unordered_map<std::string, SourceSamples*, TextHash, std::equal_to<>> raw_hosts_;
+  SourceSamples& lists_of(std::string_view hostname);
+  void add_sample(std::vector<std::int64_t>& host_samples, int slot, std::int64_t delta);
 };
 
 // Median rounded to the nearest quarter hour (exposed for tests).
