@@ -805,35 +805,54 @@ void EventStore::finish() {
   for (auto& map : d.by_string) map.clear();
   d.masks.assign(d.events.size() * d.mask_stride, 0);
   d.field_bit.assign(udm::field_id_limit(), Data::kNoFieldBit);
-  std::uint8_t next_field_bit = 0;
   const std::vector<std::int8_t>& enum_slots = field_traits().enum_slot;
   const std::vector<std::int8_t>& string_slots = field_traits().string_slot;
-  for (std::uint32_t index = 0; index < d.events.size(); ++index) {
-    const auto& record = d.events[index];
-    const Entry* values = d.entries.at(record.first);
-    std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
-    for (std::uint32_t k = 0; k < record.count; ++k) {
-      const Entry& entry = values[k];
-      std::uint8_t& field_bit = d.field_bit[entry.field];
-      if (field_bit == Data::kNoFieldBit) field_bit = next_field_bit++ % 64;
-      mask[0] |= std::uint64_t{1} << field_bit;
-      if (entry.key != kNoKey && entry.key != kBigInteger) {
-        const std::size_t bit = entry.key % (Data::kKeyMaskWords * 64);
-        mask[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
-      }
-      if (const int enum_slot = enum_slots[entry.field]; enum_slot >= 0) {
-        auto& lists = d.by_enum[static_cast<std::size_t>(enum_slot)];
-        if (entry.value < lists.size()) {
-          auto& list = lists[entry.value];
-          if (list.empty() || list.back() != index) list.push_back(index);
+  // Presence masks and enum lists on one side, the string-keyed posting lists on the other: they read the
+  // same entries and write disjoint structures, so a large store builds them on two threads.
+  auto build_masks_and_enum_lists = [&] {
+    std::uint8_t next_field_bit = 0;
+    for (std::uint32_t index = 0; index < d.events.size(); ++index) {
+      const auto& record = d.events[index];
+      const Entry* values = d.entries.at(record.first);
+      std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
+      for (std::uint32_t k = 0; k < record.count; ++k) {
+        const Entry& entry = values[k];
+        std::uint8_t& field_bit = d.field_bit[entry.field];
+        if (field_bit == Data::kNoFieldBit) field_bit = next_field_bit++ % 64;
+        mask[0] |= std::uint64_t{1} << field_bit;
+        if (entry.key != kNoKey && entry.key != kBigInteger) {
+          const std::size_t bit = entry.key % (Data::kKeyMaskWords * 64);
+          mask[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
         }
-        continue;
+        if (const int enum_slot = enum_slots[entry.field]; enum_slot >= 0) {
+          auto& lists = d.by_enum[static_cast<std::size_t>(enum_slot)];
+          if (entry.value < lists.size()) {
+            auto& list = lists[entry.value];
+            if (list.empty() || list.back() != index) list.push_back(index);
+          }
+        }
       }
-      const int slot = string_slots[entry.field];
-      if (slot < 0) continue;
-      auto& list = d.by_string[static_cast<std::size_t>(slot)][entry.value];
-      if (list.empty() || list.back() != index) list.push_back(index);
     }
+  };
+  auto build_string_lists = [&] {
+    for (std::uint32_t index = 0; index < d.events.size(); ++index) {
+      const auto& record = d.events[index];
+      const Entry* values = d.entries.at(record.first);
+      for (std::uint32_t k = 0; k < record.count; ++k) {
+        const Entry& entry = values[k];
+        const int slot = string_slots[entry.field];
+        if (slot < 0) continue;
+        auto& list = d.by_string[static_cast<std::size_t>(slot)][entry.value];
+        if (list.empty() || list.back() != index) list.push_back(index);
+      }
+    }
+  };
+  if (search_threads_ >= 2 && d.events.size() >= kParallelIndexMin) {
+    std::jthread helper(build_string_lists);
+    build_masks_and_enum_lists();
+  } else {
+    build_masks_and_enum_lists();
+    build_string_lists();
   }
   d.finished = true;
 }

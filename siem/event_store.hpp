@@ -112,7 +112,8 @@ class EventStore {
   // {"events": [...], "total_events": N, "more_data_available": bool}.
   [[nodiscard]] nlohmann::json result_json(const SearchResult& result) const;
   void set_event_name_prefix(std::string prefix);
-  // Threads used by long scans (queries no index narrows); 1 disables parallel scanning.
+  // Threads used by long scans (queries no index narrows) and by finish()'s indexing of large stores; 1
+  // disables both.
   void set_search_threads(unsigned threads) { search_threads_ = threads == 0 ? 1 : threads; }
 
   // Memory accounting for the load report and benchmarks.
@@ -140,6 +141,7 @@ class EventStore {
                            const std::vector<ExactValue>& exact, const std::vector<ListPin>& list_pins = {}) const;
 
   static constexpr std::uint32_t kParallelScanMin = 65536;
+  static constexpr std::size_t kParallelIndexMin = 4096;  // events from which finish() indexes on two threads
   static constexpr std::size_t kMaxDictionaryPin = 200000;  // distinct values tested per condition
   static constexpr std::uint32_t kScanSegment = 262144;
   static constexpr std::size_t kCandidateBatch = 1024;   // posting-list candidates tested per batch

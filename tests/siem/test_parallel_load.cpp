@@ -61,10 +61,30 @@ std::string make_log() {
 struct Loaded {
   IngestReport report;
   std::vector<std::string> events;  // id, source and result JSON of every event in store order
+  std::vector<std::string> searches;  // search_udm results of index-pinned queries
 };
+
+// Queries each pinned to a posting list (event type, product event type, hosts, users, IPs, command lines,
+// enums), so that the indexes finish() built are compared, not only the stored events.
+const std::vector<std::string>& indexed_queries() {
+  static const std::vector<std::string> queries = {
+      R"(metadata.event_type = "PROCESS_LAUNCH")",
+      R"(metadata.product_event_type = "4624")",
+      R"(principal.hostname = "WKS-1.acme.local")",
+      R"(target.user.userid = "user3")",
+      R"(principal.ip = "10.0.0.17" OR target.ip = "10.0.0.17" OR src.ip = "10.0.0.17")",
+      R"(target.process.command_line = /echo 12/)",
+      R"(principal.process.file.full_path = /services/ nocase)",
+      R"(network.direction = "INBOUND")",
+      R"(extensions.auth.mechanism = "NETWORK")",
+      R"(additional.fields["param1"] = "svc3")"};
+  return queries;
+}
 
 Loaded load(const std::filesystem::path& file, unsigned threads, std::uint64_t part_bytes) {
   EventStore store;
+  // One thread: finish() also indexes on one thread, so the reference is the sequential build.
+  store.set_search_threads(threads);
   LoadOptions options;
   options.threads = threads;
   options.part_bytes = part_bytes;
@@ -73,6 +93,13 @@ Loaded load(const std::filesystem::path& file, unsigned threads, std::uint64_t p
   out.report = store.load({file}, options);
   for (std::uint32_t i = 0; i < store.size(); ++i) {
     out.events.push_back(fmt::format("{} {} {}", store.event_id(i), store.event_source(i), store.event_json(i).dump()));
+  }
+  for (const auto& query : indexed_queries()) {
+    SearchRequest request;
+    request.query = query;
+    request.hours_back = 24 * 365;
+    request.max_events = EventStore::kMaxEvents;
+    out.searches.push_back(store.search_udm(request).dump());
   }
   return out;
 }
@@ -103,6 +130,13 @@ TEST_CASE("a JSON-lines file loaded in parts on two threads gives the store of a
       }
     }
     CHECK(differing == 0);
+    REQUIRE(split.searches.size() == reference.searches.size());
+    for (std::size_t q = 0; q < split.searches.size(); ++q) {
+      CAPTURE(indexed_queries()[q]);
+      CHECK(split.searches[q].find("\"error\"") == std::string::npos);
+      CHECK(split.searches[q].size() > 100);  // the query matches something
+      CHECK(split.searches[q] == reference.searches[q]);
+    }
   }
   // Bad lines keep the file's line numbers: line 1 is the first event (after the byte-order mark), two blank
   // lines follow it, so record 7 is line 10.
