@@ -58,16 +58,33 @@ std::string log_path(const std::string& server_key, const std::string& transport
       .string();
 }
 
-LoadResult run_stdio(const ServerUnderTest& server, const LoadOptions& options) {
+// The server's CPU time over the measured phase: on a shared machine wall-clock rates swing with
+// the neighbours' load, CPU time per call much less.
+struct CpuWindow {
+  double start = -1;
+  double end = -1;
+  void watch(const lh::bench::ChildProcess& child, LoadOptions& options) {
+    options.on_measure_start = [this, &child] { start = child.cpu_seconds(); };
+    options.on_measure_end = [this, &child] { end = child.cpu_seconds(); };
+  }
+  void report(LoadResult& result) const {
+    if (start >= 0 && end >= start) result.server_cpu_seconds = end - start;
+  }
+};
+
+LoadResult run_stdio(const ServerUnderTest& server, LoadOptions options) {
   lh::bench::ChildProcess child(server.stdio_command, log_path(server.key, "stdio"));
+  CpuWindow cpu;
+  cpu.watch(child, options);
   LoadResult result = lh::bench::run_stdio_load(child.stdin_fd(), child.stdout_fd(), options);
+  cpu.report(result);
   child.stop();
   if (!result.error.empty()) result.error += "\n  server stderr: " + child.stderr_tail();
   std::filesystem::remove(child.stderr_log_path());
   return result;
 }
 
-LoadResult run_http(const ServerUnderTest& server, const LoadOptions& options) {
+LoadResult run_http(const ServerUnderTest& server, LoadOptions options) {
   const int port = lh::bench::pick_free_port();
   std::vector<std::string> command = server.http_command;
   command.push_back(std::to_string(port));
@@ -82,7 +99,10 @@ LoadResult run_http(const ServerUnderTest& server, const LoadOptions& options) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  CpuWindow cpu;
+  cpu.watch(child, options);
   LoadResult result = lh::bench::run_http_load(port, options);
+  cpu.report(result);
   child.stop(false);
   if (!result.error.empty()) result.error += "\n  server stderr: " + child.stderr_tail();
   std::filesystem::remove(child.stderr_log_path());
@@ -128,9 +148,12 @@ void print_table(const std::vector<Row>& rows, const LoadOptions& options, bool 
             << options.warmup << " warm-up calls; " << std::thread::hardware_concurrency()
             << " CPUs shared by the load generator and the server. In flight: stdio = pipelined requests on one "
                "pipe, HTTP = keep-alive connections (one MCP session each). TS SDK over HTTP answers with "
-            << (ts_json_response ? "application/json" : "an SSE stream (its default)") << ".\n\n";
-  std::cout << "| transport | in flight | server | calls | failed | calls/s | p50 (µs) | p99 (µs) | ours/TS calls/s |\n"
-            << "|---|---:|---|---:|---:|---:|---:|---:|---:|\n";
+            << (ts_json_response ? "application/json" : "an SSE stream (its default)")
+            << ". Server CPU: the server process's CPU time (user + system, all its threads) during the measured "
+               "calls, per call; it moves much less with the neighbours' load than calls/s does.\n\n";
+  std::cout << "| transport | in flight | server | calls | failed | calls/s | p50 (µs) | p99 (µs) | server CPU (µs/call) "
+               "| ours/TS calls/s |\n"
+            << "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const Row& row : rows) {
     std::string ratio;
     if (row.server_key == "ours") {
@@ -142,10 +165,14 @@ void print_table(const std::vector<Row>& rows, const LoadOptions& options, bool 
       }
     }
     const bool failed_run = !row.result.error.empty();
+    std::string cpu_per_call = "–";
+    if (row.result.server_cpu_seconds >= 0 && row.result.completed > 0) {
+      cpu_per_call = fixed(row.result.server_cpu_seconds * 1e6 / static_cast<double>(row.result.completed), 2);
+    }
     std::cout << "| " << row.transport << " | " << row.concurrency << " | " << row.server_label << " | "
               << row.result.completed << " | " << row.result.failed << (failed_run ? " (run failed)" : "") << " | "
               << fixed(row.calls_per_second, 0) << " | " << fixed(row.p50_us, 0) << " | " << fixed(row.p99_us, 0)
-              << " | " << ratio << " |\n";
+              << " | " << cpu_per_call << " | " << ratio << " |\n";
   }
   std::cout << "\nTargets: ours/TS calls/s ≥ 10× over Streamable HTTP, ≥ 5× over stdio.\n";
   for (const Row& row : rows) {

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -103,6 +104,15 @@ void ChildProcess::stop(bool close_stdin_first) {
     }
   }
   close_fd(stdout_fd_);
+}
+
+double ChildProcess::cpu_seconds() const {
+  if (pid_ < 0) return -1;
+  clockid_t clock;
+  if (clock_getcpuclockid(pid_, &clock) != 0) return -1;
+  timespec used{};
+  if (clock_gettime(clock, &used) != 0) return -1;
+  return static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) / 1e9;
 }
 
 std::string ChildProcess::stderr_tail(std::size_t max_bytes) const {

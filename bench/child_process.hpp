@@ -19,6 +19,10 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   int stdin_fd() const { return stdin_fd_; }
+  pid_t pid() const { return pid_; }
+  // CPU time (user + system, all threads, also those that ended) the process has used so far, in
+  // seconds; negative when it cannot be read.
+  double cpu_seconds() const;
   int stdout_fd() const { return stdout_fd_; }
   bool running();
   const std::string& stderr_log_path() const { return stderr_log_path_; }

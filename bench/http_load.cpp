@@ -99,10 +99,12 @@ LoadResult run_http_load(int port, const LoadOptions& options) {
     threads.emplace_back(worker, port, std::cref(options), warmup, std::ref(shared));
   }
   shared.ready.arrive_and_wait();
+  if (options.on_measure_start) options.on_measure_start();
   shared.start = Clock::now();
   shared.deadline = shared.start + options.max_duration;
   shared.start_published.store(true, std::memory_order_release);
   for (auto& thread : threads) thread.join();
+  if (options.on_measure_end) options.on_measure_end();
   shared.result.seconds = std::chrono::duration<double>(shared.last_finish - shared.start).count();
   return std::move(shared.result);
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ struct LoadOptions {
   std::size_t concurrency = 1;     // stdio: requests in flight on the one pipe; HTTP: keep-alive connections
   std::chrono::seconds max_duration{30};  // stop issuing calls after this, whatever `calls` says
   std::string text = "hello";      // the echo argument
+  // Called just before the first and just after the last measured call (after warm-up): the
+  // bench reads the server's CPU time there.
+  std::function<void()> on_measure_start{};
+  std::function<void()> on_measure_end{};
 };
 
 struct LoadResult {
@@ -22,6 +27,7 @@ struct LoadResult {
   std::size_t failed = 0;     // JSON-RPC errors, isError results, HTTP errors
   double seconds = 0;         // wall time of the measured phase
   std::vector<double> latencies_us;
+  double server_cpu_seconds = -1;  // the server's CPU time (all threads) during the measured phase; < 0: unknown
   std::string error;          // set when the run could not finish
 };
 

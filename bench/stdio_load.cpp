@@ -118,7 +118,9 @@ LoadResult run_stdio_load(int write_fd, int read_fd, const LoadOptions& options)
     LineChannel channel(write_fd, read_fd);
     handshake(channel);
     run_phase(channel, 1, options.warmup, options, false, result);
+    if (options.on_measure_start) options.on_measure_start();
     run_phase(channel, 1 + static_cast<std::int64_t>(options.warmup), options.calls, options, true, result);
+    if (options.on_measure_end) options.on_measure_end();
   } catch (const std::exception& error) {
     result.error = error.what();
   }

@@ -252,32 +252,34 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
                               describe_id(id)));
       return;
     }
+    const Json& params = params_of(message);
     bool run_inline = options.run_handlers_inline;
-    if (!run_inline && filter) run_inline = (*filter)(method, params_of(message));
+    if (!run_inline && filter) run_inline = (*filter)(method, params);
     if (run_inline) {
-      run_request(*handler, *entry, key, message, id, /*on_delivering_thread=*/!options.run_handlers_inline);
+      run_request(*handler, *entry, key, message, method, params, id,
+                  /*on_delivering_thread=*/!options.run_handlers_inline);
       return;
     }
     pool->post([self = shared_from_this(), handler = std::move(handler), entry = std::move(entry),
                 key = std::move(key), message = std::move(message), id = std::move(id)]() mutable {
-      self->run_request(*handler, *entry, key, message, id, false);
+      self->run_request(*handler, *entry, key, message, method_of(message), params_of(message), id, false);
     });
   }
 
   // `picked_inline`: chosen by the inline filter, so the handler promised not to wait for the peer.
-  // `message` is consumed: it becomes the response.
+  // `method` and `params` are members of `message`, which is consumed: it becomes the response.
   void run_request(const RequestHandler& handler, Running& entry, const std::string& key, Json& message,
-                   const Json& id, bool picked_inline) {
+                   const std::string& method, const Json& params, const Json& id, bool picked_inline) {
     const Core* outer_task_core = current_task_core;
     current_task_core = this;
     std::optional<Json> response;
     if (!entry.stop.stop_requested()) {
-      const Json& params = params_of(message);
       Json meta;
       if (params.is_object()) {
-        if (auto meta_it = params.find("_meta"); meta_it != params.end()) meta = *meta_it;
+        using namespace std::literals;
+        if (auto meta_it = params.find("_meta"sv); meta_it != params.end()) meta = *meta_it;
       }
-      RequestContext context(*owner_handle(), id, method_of(message), entry.stop.get_token(), std::move(meta));
+      RequestContext context(*owner_handle(), id, method, entry.stop.get_token(), std::move(meta));
       context.inline_ = picked_inline;
       try {
         Json result = handler(params, context);
