@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -131,13 +132,13 @@ class QuickParser {
       while (at_ < end_ && kPlain.plain[static_cast<unsigned char>(*at_)]) ++at_;
       if (at_ == end_) return false;
       if (*at_ == '"') {
-        out.append(run, at_);
+        out.append(run, static_cast<std::size_t>(at_ - run));
         ++at_;
         return true;
       }
       // Control characters are errors; bytes >= 0x80 need UTF-8 validation: nlohmann's job.
       if (*at_ != '\\') return false;
-      out.append(run, at_);
+      out.append(run, static_cast<std::size_t>(at_ - run));
       if (++at_ == end_) return false;
       switch (*at_) {
         case '"': out.push_back('"'); break;
@@ -202,11 +203,19 @@ using Buffer = fmt::basic_memory_buffer<char, 1024>;
 
 void append_text(Buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
 
+// `text` between quotes, as it is (the caller checked that it needs no escaping).
+void append_quoted(Buffer& out, std::string_view text) {
+  const std::size_t at = out.size();
+  out.resize(at + text.size() + 2);
+  char* to = out.data() + at;
+  to[0] = '"';
+  std::memcpy(to + 1, text.data(), text.size());
+  to[text.size() + 1] = '"';
+}
+
 void append_string(Buffer& out, std::string_view text) {
   if (is_plain(text)) {
-    out.push_back('"');
-    append_text(out, text);
-    out.push_back('"');
+    append_quoted(out, text);
     return;
   }
   append_text(out, nlohmann_text(Json(std::string(text))));
@@ -252,9 +261,7 @@ void append_value(Buffer& out, const Json& value, int depth) {
     case Json::value_t::string: {
       const auto& text = *value.get_ptr<const std::string*>();
       if (!is_plain(text)) break;
-      out.push_back('"');
-      append_text(out, text);
-      out.push_back('"');
+      append_quoted(out, text);
       return;
     }
     case Json::value_t::number_integer: append_integer(out, *value.get_ptr<const std::int64_t*>()); return;
