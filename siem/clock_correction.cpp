@@ -1,6 +1,7 @@
 #include "siem/clock_correction.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "siem/text_util.hpp"
 
@@ -39,11 +40,30 @@ void ClockCorrector::add_sample(std::vector<std::int64_t>& host_samples, int slo
   if (added && !cache_.empty()) cache_.clear();
 }
 
+std::size_t ClockCorrector::recent_slot(std::string_view hostname) {
+  std::uint64_t head = 0;
+  std::uint64_t tail = 0;
+  if (hostname.size() >= 8) {
+    std::memcpy(&head, hostname.data(), 8);
+    std::memcpy(&tail, hostname.data() + hostname.size() - 8, 8);
+  } else {
+    std::memcpy(&head, hostname.data(), hostname.size());
+  }
+  const std::uint64_t mixed =
+      (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ (hostname.size() * 0x165667B19E3779F9ull);
+  return static_cast<std::size_t>(mixed >> (64 - kRecentHostBits));
+}
+
 ClockCorrector::SourceSamples& ClockCorrector::lists_of(std::string_view hostname) {
-  if (const auto it = raw_hosts_.find(hostname); it != raw_hosts_.end()) return *it->second;
-  SourceSamples& lists = samples_[short_hostname(hostname)];
-  raw_hosts_.emplace(std::string(hostname), &lists);
-  return lists;
+  RecentHost& recent = recent_hosts_.entries[recent_slot(hostname)];
+  if (recent.samples != nullptr && recent.name == hostname) return *recent.samples;
+  auto it = raw_hosts_.find(hostname);
+  if (it == raw_hosts_.end()) {
+    SourceSamples& lists = samples_[short_hostname(hostname)];
+    it = raw_hosts_.emplace(std::string(hostname), &lists).first;
+  }
+  recent = RecentHost{it->first, it->second};
+  return *it->second;
 }
 
 void ClockCorrector::append(const ClockCorrector& later) {

@@ -61,6 +61,30 @@ class ClockCorrector {
   // Host names exactly as the events spell them → their short name's samples (node addresses are stable),
   // so observing an event neither allocates nor shortens the name again.
   std::unordered_map<std::string, SourceSamples*, TextHash, std::equal_to<>> raw_hosts_;
+  // In front of raw_hosts_: a small direct-mapped table keyed by a cheap hash of the name (its length and
+  // first and last bytes), which stays in the cache where the map's nodes do not. Entries view the map's
+  // keys, whose nodes never move.
+  struct RecentHost {
+    std::string_view name;
+    SourceSamples* samples = nullptr;
+  };
+  static constexpr unsigned kRecentHostBits = 9;
+  // Moves with the map (whose nodes move along) and leaves the moved-from table empty, so a moved-from
+  // corrector never reaches nodes it no longer owns.
+  struct RecentHosts {
+    std::array<RecentHost, std::size_t{1} << kRecentHostBits> entries{};
+    RecentHosts() = default;
+    RecentHosts(RecentHosts&& other) noexcept : entries(other.entries) { other.entries.fill(RecentHost{}); }
+    RecentHosts& operator=(RecentHosts&& other) noexcept {
+      entries = other.entries;
+      if (this != &other) other.entries.fill(RecentHost{});
+      return *this;
+    }
+    RecentHosts(const RecentHosts&) = delete;
+    RecentHosts& operator=(const RecentHosts&) = delete;
+  };
+  RecentHosts recent_hosts_;
+  static std::size_t recent_slot(std::string_view hostname);
   SourceSamples& lists_of(std::string_view hostname);
   void add_sample(std::vector<std::int64_t>& host_samples, int slot, std::int64_t delta);
 };

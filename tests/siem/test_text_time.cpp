@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "siem/clock_correction.hpp"
 #include "siem/text_util.hpp"
 #include "siem/time_parse.hpp"
@@ -71,4 +73,38 @@ TEST_CASE("clock offsets round to quarter hours") {
   CHECK(corrector.offset_us("OTHERHOST", TimeSource::time_created) == 5 * 3600 * s);  // unit-wide fallback
   CHECK(corrector.offset_us("workstation6", TimeSource::at_timestamp) == 0);
   CHECK(corrector.offset_us("workstation6", TimeSource::sysmon_utc) == 0);
+}
+
+TEST_CASE("clock offsets per host hold across many hosts, a move and an append") {
+  constexpr std::int64_t s = 1'000'000;
+  constexpr std::int64_t hour = 3600 * s;
+  // 3000 hosts (more than the corrector's table of recent names, with names that share length and ends),
+  // each skewed by (i % 5) hours; both spellings of a host (FQDN and short) share its samples.
+  auto host = [](int i, bool fqdn) { return fmt::format("WKS-{:04}{}", i, fqdn ? ".acme.local" : ""); };
+  auto observe_all = [&](ClockCorrector& corrector, int first, int last) {
+    for (int round = 0; round < 2; ++round) {
+      for (int i = first; i < last; ++i) {
+        NormaliseOutcome sysmon;
+        sysmon.utc_time_us = 1000 * s + (i % 5) * hour;
+        sysmon.at_timestamp_us = 1000 * s;
+        corrector.observe(host(i, round == 0), sysmon);
+      }
+    }
+  };
+  ClockCorrector early;
+  observe_all(early, 0, 1500);
+  ClockCorrector moved(std::move(early));
+  observe_all(moved, 0, 1500);  // after the move, through the moved corrector's own table
+  ClockCorrector later;
+  observe_all(later, 1500, 3000);
+  moved.append(later);
+  early = ClockCorrector();  // the moved-from corrector is usable again
+  observe_all(early, 0, 10);
+  for (int i = 0; i < 3000; i += 7) {
+    CAPTURE(i);
+    REQUIRE(moved.offset_us(host(i, true), TimeSource::at_timestamp) == (i % 5) * hour);
+    REQUIRE(moved.offset_us(host(i, false), TimeSource::at_timestamp) == (i % 5) * hour);
+  }
+  CHECK(early.offset_us(host(3, true), TimeSource::at_timestamp) == 3 * hour);
+  CHECK(moved.offset_us("NEVER-SEEN", TimeSource::time_created) == 0);
 }
