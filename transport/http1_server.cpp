@@ -1,5 +1,7 @@
 #include "transport/http1_server.hpp"
 
+#include "transport/ascii.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -120,8 +122,7 @@ std::string response_head(int status, const Headers& headers, std::string_view c
 bool expects_continue(std::string_view buffer) {
   auto end = buffer.find("\r\n\r\n");
   if (end == std::string_view::npos) return false;
-  std::string head(buffer.substr(0, end));
-  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string head = ascii::to_lower(buffer.substr(0, end));
   auto expect = head.find("\nexpect:");
   return expect != std::string::npos && head.find("100-continue", expect) != std::string::npos;
 }

@@ -1,5 +1,7 @@
 #include "transport/http_client.hpp"
 
+#include "transport/ascii.hpp"
+
 #include <httplib.h>
 
 #include <atomic>
@@ -37,7 +39,7 @@ ParsedUrl parse_url(const std::string& url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) throw mcp::TransportError("not an http(s) URL: '" + url + "'");
   std::string scheme = url.substr(0, scheme_end);
-  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : scheme) c = ascii::lower(c);
   if (scheme != "http" && scheme != "https") {
     throw mcp::TransportError("unsupported URL scheme '" + scheme + "' in '" + url + "' (use http or https)");
   }

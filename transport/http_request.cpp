@@ -1,5 +1,7 @@
 #include "transport/http_request.hpp"
 
+#include "transport/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -12,15 +14,11 @@ namespace lh::transport::http1 {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
+bool iequals(std::string_view a, std::string_view b) { return ascii::iequals(a, b); }
 
 // RFC 9110 tchar: the characters of methods and header names.
 bool is_token_char(unsigned char c) {
-  if (std::isalnum(c)) return true;
+  if (ascii::is_alnum(static_cast<char>(c))) return true;
   switch (c) {
     case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
     case '-': case '.': case '^': case '_': case '`': case '|': case '~':
@@ -138,8 +136,8 @@ ParseResult parse_head(std::string_view buffer, const HttpLimits& limits, Head& 
     return fail(400, fmt::format("request line: target '{}' is empty or has blanks or control characters",
                                  printable(target)));
   }
-  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || !std::isdigit(static_cast<unsigned char>(version[5])) ||
-      version[6] != '.' || !std::isdigit(static_cast<unsigned char>(version[7]))) {
+  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || !ascii::is_digit(version[5]) ||
+      version[6] != '.' || !ascii::is_digit(version[7])) {
     return fail(400, fmt::format("request line: '{}' is not an HTTP version", printable(version)));
   }
   if (version[5] != '1') {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "transport/ascii.hpp"
 #include "transport/http_request.hpp"
 
 using namespace lh::transport::http1;
@@ -158,4 +159,20 @@ TEST_CASE("http request: other versions 505, other transfer codings 501") {
   parsed = parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
   CHECK(parsed.result.status == 501);
   CHECK(parsed.result.error == "headers: Transfer-Encoding 'gzip, chunked' is not supported (only chunked is)");
+}
+
+TEST_CASE("ascii: protocol tokens compare case-insensitively in ASCII only") {
+  using namespace lh::transport;
+  CHECK(ascii::iequals("Content-Length", "content-LENGTH"));
+  CHECK_FALSE(ascii::iequals("Content-Length", "Content-Lengtx"));
+  CHECK_FALSE(ascii::iequals("abc", "abcd"));
+  CHECK_FALSE(ascii::iequals("\xC4", "\xE4"));  // Latin-1 letters are not folded: only ASCII is
+  CHECK(ascii::to_lower("MCP-Session-Id: A1") == "mcp-session-id: a1");
+  CHECK(ascii::is_alnum('z'));
+  CHECK(ascii::is_alnum('Q'));
+  CHECK(ascii::is_alnum('7'));
+  CHECK_FALSE(ascii::is_alnum('-'));
+  CHECK_FALSE(ascii::is_alnum('\xE9'));
+  CHECK_FALSE(ascii::is_alnum('@'));
+  CHECK_FALSE(ascii::is_alnum('['));
 }
