@@ -122,7 +122,13 @@ void StdioServerTransport::write_line(const mcp::Json& message) {
       held_output_.resize(mark);
       throw;
     }
-    if (held_output_.size() < kHeldOutputLimit) return;
+    // The first answer of an input chunk leaves at once, so the client can read it (and send more)
+    // while the rest of the chunk is answered; the others wait for the chunk's end and leave together
+    // in one write(). Holding every answer made a client with a few calls in flight wait for the
+    // whole chunk each time (on an idle 2-vCPU machine: 150k vs 255k calls/s at 8 in flight).
+    const bool first_of_chunk = !answered_in_chunk_;
+    answered_in_chunk_ = true;
+    if (!first_of_chunk && held_output_.size() < kHeldOutputLimit) return;
     if (!flush_held_locked(error)) throw mcp::TransportError("stdio write failed: " + error);
     return;
   }
@@ -153,6 +159,7 @@ void StdioServerTransport::flush_held() {
   std::string error;
   {
     std::lock_guard lock(write_mutex_);
+    answered_in_chunk_ = false;
     if (closed_.load()) {
       held_output_.clear();
       return;

@@ -48,6 +48,7 @@ class StdioServerTransport final : public mcp::Transport {
   // Messages the reader thread produced (inline answers) while more input was already read:
   // written with one write() when that input is drained, instead of one per message.
   std::string held_output_;
+  bool answered_in_chunk_ = false;  // since the last flush_held(), under write_mutex_
   std::atomic<bool> closed_{false};
   std::once_flag close_once_;
   std::thread reader_thread_;

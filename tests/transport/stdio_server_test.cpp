@@ -183,3 +183,47 @@ TEST_CASE("stdio server: answers given on the reader thread reach the output, pi
   }
   transport->close();
 }
+
+TEST_CASE("stdio server: the first answer of a pipelined chunk leaves before the rest of the chunk is answered") {
+  auto input = make_pipe();
+  auto output = make_pipe();
+  auto transport = std::make_shared<StdioServerTransport>(input.read_end.get(), output.write_end.get());
+  OutputLines out(output.read_end.get());
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool first_seen_by_client = false;
+  lh::mcp::Transport::Handlers handlers;
+  // Inline answers, as the engine gives quick requests; request 2 is answered only once the client
+  // has read answer 1 (or after a long wait, so that a held answer 1 fails the test instead of hanging it).
+  handlers.on_message = [&](Json message) {
+    if (message["id"] == 2) {
+      std::unique_lock lock(mutex);
+      cv.wait_for(lock, std::chrono::seconds(5), [&] { return first_seen_by_client; });
+    }
+    transport->send(Json{{"jsonrpc", "2.0"}, {"id", message["id"]}, {"result", Json::object()}});
+  };
+  transport->start(std::move(handlers));
+
+  write_text(input.write_end.get(),
+             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\n"
+             "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}\n");
+  bool first_arrived = false;
+  {
+    std::unique_lock lock(out.mutex);
+    first_arrived = out.cv.wait_for(lock, std::chrono::seconds(3), [&] { return !out.messages.empty(); });
+  }
+  CHECK_MESSAGE(first_arrived, "answer 1 was held back until request 2 had been answered");
+  {
+    std::lock_guard lock(mutex);
+    first_seen_by_client = true;
+  }
+  cv.notify_all();
+  REQUIRE(out.wait(3));
+  {
+    std::lock_guard lock(out.mutex);
+    CHECK(out.messages[0]["id"] == 1);
+    CHECK(out.messages[1]["id"] == 2);
+    CHECK(out.messages[2]["id"] == 3);
+  }
+  transport->close();
+}
