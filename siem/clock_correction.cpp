@@ -1,8 +1,8 @@
 #include "siem/clock_correction.hpp"
 
 #include <algorithm>
-#include <cstring>
 
+#include "siem/quick_slot.hpp"
 #include "siem/text_util.hpp"
 
 namespace lh::siem {
@@ -40,19 +40,7 @@ void ClockCorrector::add_sample(std::vector<std::int64_t>& host_samples, int slo
   if (added && !cache_.empty()) cache_.clear();
 }
 
-std::size_t ClockCorrector::recent_slot(std::string_view hostname) {
-  std::uint64_t head = 0;
-  std::uint64_t tail = 0;
-  if (hostname.size() >= 8) {
-    std::memcpy(&head, hostname.data(), 8);
-    std::memcpy(&tail, hostname.data() + hostname.size() - 8, 8);
-  } else {
-    std::memcpy(&head, hostname.data(), hostname.size());
-  }
-  const std::uint64_t mixed =
-      (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ (hostname.size() * 0x165667B19E3779F9ull);
-  return static_cast<std::size_t>(mixed >> (64 - kRecentHostBits));
-}
+std::size_t ClockCorrector::recent_slot(std::string_view hostname) { return quick_slot<kRecentHostBits>(hostname); }
 
 ClockCorrector::SourceSamples& ClockCorrector::lists_of(std::string_view hostname) {
   RecentHost& recent = recent_hosts_.entries[recent_slot(hostname)];

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "siem/quick_slot.hpp"
 #include "siem/string_pool.hpp"
 
 namespace lh::siem {
@@ -39,19 +40,7 @@ class InternCache {
     std::uint32_t size = 0;  // 0: empty (the empty string is never cached)
     StringPool::Id id = 0;
   };
-  static std::size_t slot_of(std::string_view text) {
-    std::uint64_t head = 0;
-    std::uint64_t tail = 0;
-    if (text.size() >= 8) {
-      std::memcpy(&head, text.data(), 8);
-      std::memcpy(&tail, text.data() + text.size() - 8, 8);
-    } else {
-      std::memcpy(&head, text.data(), text.size());
-    }
-    const std::uint64_t mixed =
-        (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ (text.size() * 0x165667B19E3779F9ull);
-    return static_cast<std::size_t>(mixed >> (64 - kSlotBits));
-  }
+  static std::size_t slot_of(std::string_view text) { return quick_slot<kSlotBits>(text); }
   std::array<Entry, std::size_t{1} << kSlotBits> entries_{};
 };
 
