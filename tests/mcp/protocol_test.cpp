@@ -186,8 +186,10 @@ TEST_CASE("cancelling through a stop_token stops the peer's handler") {
 }
 
 TEST_CASE("closing the transport fails pending requests with a clear error") {
-  Pair pair;
+  // Signals outlive the pair: its threads may still call the handlers while it shuts down.
   Signal started;
+  Signal closed;
+  Pair pair;
   pair.right->set_request_handler("hang", [&](const Json&, mcp::RequestContext& context) {
     started.set();
     std::mutex m;
@@ -196,7 +198,6 @@ TEST_CASE("closing the transport fails pending requests with a clear error") {
     cv.wait(lock, context.stop_token(), [] { return false; });
     return Json::object();
   });
-  Signal closed;
   pair.left->set_close_handler([&] { closed.set(); });
   pair.start();
   std::jthread closer([&] {
@@ -217,9 +218,10 @@ TEST_CASE("closing the transport fails pending requests with a clear error") {
 }
 
 TEST_CASE("the worker pool grows past its minimum when every thread is busy") {
-  auto pool = std::make_shared<mcp::WorkerPool>(1, 8);
+  // Declared before the pool: its destructor waits for the workers, which still read both.
   Signal release;
   std::atomic<int> running{0};
+  auto pool = std::make_shared<mcp::WorkerPool>(1, 8);
   for (int i = 0; i < 4; ++i) {
     pool->post([&] {
       ++running;
