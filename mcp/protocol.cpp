@@ -141,6 +141,11 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   std::unordered_map<std::string, std::shared_ptr<Running>> running;
   std::size_t in_flight = 0;
   bool draining = false;  // shutdown() waits for in_flight to drop
+  // The close sequence (pending requests failed, close handler called) may run on a transport's
+  // thread while the handle is being destroyed elsewhere: shutdown() waits for it to finish, so that
+  // nothing the close handler uses (its owner's state, a caller's locals) is destroyed under it.
+  std::thread::id closing_thread{};  // under in_mutex
+  bool close_finished = false;       // under in_mutex
 
   std::atomic<bool> closed{false};
   std::atomic<bool> close_done{false};
@@ -549,6 +554,20 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
   void on_transport_closed() {
     closed.store(true, std::memory_order_release);
     if (close_done.exchange(true)) return;
+    {
+      std::lock_guard lock(in_mutex);
+      closing_thread = std::this_thread::get_id();
+    }
+    struct Finished {
+      Core& core;
+      ~Finished() {
+        {
+          std::lock_guard lock(core.in_mutex);
+          core.close_finished = true;
+        }
+        core.in_idle.notify_all();
+      }
+    } finished{*this};
     std::vector<std::pair<std::int64_t, Pending>> failed;
     {
       std::lock_guard lock(out_mutex);
@@ -588,7 +607,9 @@ struct Protocol::Core : std::enable_shared_from_this<Protocol::Core> {
       draining = true;
       for (auto& [key, entry] : running) entry->stop.request_stop();
       const std::size_t self = current_task_core == this ? 1 : 0;
-      in_idle.wait(lock, [&] { return in_flight <= self; });
+      // A close handler may itself drop the last handle (closing_thread is then this one).
+      const auto me = std::this_thread::get_id();
+      in_idle.wait(lock, [&] { return in_flight <= self && (close_finished || closing_thread == me); });
     }
     std::thread timer_thread;
     {

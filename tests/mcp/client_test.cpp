@@ -76,9 +76,10 @@ TEST_CASE("the client's progress callback sees the tool's progress sequence") {
                      CHECK_FALSE(context.progress(3));
                      return mcp::ToolResult::text("done");
                    }});
-  LinkedClient linked(server);
+  // Declared before the client: its transport thread runs the progress callback that fills them.
   std::vector<double> values;
   std::vector<std::string> messages;
+  LinkedClient linked(server);
   mcp::CallOptions call;
   call.on_progress = [&](const mcp::Progress& p) {
     values.push_back(p.progress);
@@ -190,9 +191,10 @@ TEST_CASE("logging/setLevel filters notifications/message") {
                      context.log(mcp::LogLevel::error, "hunt", Json{{"detail", "e"}});
                      return mcp::ToolResult::text("ok");
                    }});
-  LinkedClient linked(server);
+  // Declared before the client: its transport thread runs the notification handler that fills them.
   std::mutex m;
   std::vector<std::string> levels;
+  LinkedClient linked(server);
   linked.client->set_notification_handler("notifications/message", [&](const Json& params) {
     std::lock_guard lock(m);
     levels.push_back(params["level"]);
@@ -218,8 +220,9 @@ TEST_CASE("client receives resources/updated and list_changed notifications") {
                        .read = [](const std::string& uri, mcp::ToolContext&) {
                          return Json::array({mcp::text_resource_contents(uri, "text/plain", "v1")});
                        }});
-  LinkedClient linked(server);
+  // Declared before the client: its transport thread runs the notification handlers that set them.
   Signal updated, changed;
+  LinkedClient linked(server);
   linked.client->set_notification_handler("notifications/resources/updated", [&](const Json& params) {
     if (params["uri"] == "test://watched-resource") updated.set();
   });

@@ -35,11 +35,22 @@ struct Pair {
   std::shared_ptr<mcp::Transport> a_end, b_end;
 };
 
+// A transport driven by hand: the test calls its handlers from threads of its own.
+class ManualTransport final : public mcp::Transport {
+ public:
+  void start(Handlers handlers) override { handlers_ = std::move(handlers); }
+  void send(const Json&, const mcp::SendOptions&) override {}
+  void close() override { close_called.set(); }
+  Handlers handlers_;
+  Signal close_called;
+};
+
 }  // namespace
 
 TEST_CASE("responses are matched to requests in any order") {
-  Pair pair;
+  // Declared before the pair: a worker may still be inside release_first.wait() when a check fails.
   Signal release_first;
+  Pair pair;
   pair.right->set_request_handler("echo", [&](const Json& params, mcp::RequestContext&) {
     if (params["n"] == 0) release_first.wait();
     return Json{{"n", params["n"]}};
@@ -56,7 +67,10 @@ TEST_CASE("responses are matched to requests in any order") {
     });
   }
   // Requests 1..4 complete while request 0 is still held.
-  for (int spin = 0; spin < 2000 && done.load() < 4; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto deadline = std::chrono::steady_clock::now() + mcp::test::kWait;
+  while (done.load() < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   CHECK(done.load() == 4);
   release_first.set();
   for (auto& t : threads) t.join();
@@ -98,8 +112,9 @@ TEST_CASE("an unknown method is -32601 and a handler's McpError is passed throug
 }
 
 TEST_CASE("a timeout fails the request and sends notifications/cancelled") {
-  Pair pair;
+  // Declared before the pair: when FAIL leaves early, the pair's destructor stops the handler, which sets it.
   Signal handler_stopped;
+  Pair pair;
   pair.right->set_request_handler("hang", [&](const Json&, mcp::RequestContext& context) {
     std::mutex m;
     std::condition_variable_any cv;
@@ -122,6 +137,8 @@ TEST_CASE("a timeout fails the request and sends notifications/cancelled") {
 }
 
 TEST_CASE("progress reaches the callback, only increasing, and can extend the deadline") {
+  // Declared before the pair, whose transport thread runs the progress callback that fills it.
+  std::vector<mcp::Progress> seen;
   Pair pair;
   pair.right->set_request_handler("work", [](const Json&, mcp::RequestContext& context) {
     CHECK(context.progress_token().has_value());
@@ -133,7 +150,6 @@ TEST_CASE("progress reaches the callback, only increasing, and can extend the de
     return Json{{"ok", true}};
   });
   pair.start();
-  std::vector<mcp::Progress> seen;
   mcp::RequestOptions options;
   options.on_progress = [&](const mcp::Progress& p) { seen.push_back(p); };
   options.reset_timeout_on_progress = true;
@@ -157,8 +173,9 @@ TEST_CASE("a request without a progress token sends no progress") {
 }
 
 TEST_CASE("cancelling through a stop_token stops the peer's handler") {
-  Pair pair;
+  // Declared before the pair: when FAIL leaves early, the pair's destructor stops the handler, which sets them.
   Signal started, stopped;
+  Pair pair;
   pair.right->set_request_handler("hang", [&](const Json&, mcp::RequestContext& context) {
     started.set();
     std::mutex m;
@@ -228,19 +245,23 @@ TEST_CASE("the worker pool grows past its minimum when every thread is busy") {
       release.wait();
     });
   }
-  for (int spin = 0; spin < 2000 && running.load() < 4; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto deadline = std::chrono::steady_clock::now() + mcp::test::kWait;
+  while (running.load() < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   CHECK(running.load() == 4);
   release.set();
 }
 
 TEST_CASE("an id with neither method nor result is answered -32600 and a malformed response is not") {
+  // Declared before the pair, whose delivery thread writes them until the pair is gone.
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<Json> received;
   auto [raw, engine_end] = lh::transport::make_in_memory_pair();
   mcp::Protocol engine(mcp::ProtocolOptions{.name = "engine"});
   engine.connect(engine_end);
 
-  std::mutex mutex;
-  std::condition_variable arrived;
-  std::vector<Json> received;
   raw->start({[&](Json message) {
                 std::lock_guard lock(mutex);
                 received.push_back(std::move(message));
@@ -262,4 +283,30 @@ TEST_CASE("an id with neither method nor result is answered -32600 and a malform
         "Invalid Request: message has neither \"method\" nor \"result\"/\"error\"");
   CHECK(received[1]["id"] == 5);
   CHECK(received[1].contains("result"));
+}
+
+TEST_CASE("the destructor waits for a close handler running on the transport's thread") {
+  // Everything the threads touch is declared before the engine and the threads.
+  Signal in_handler;
+  Signal destroyed;
+  std::atomic<bool> destroyed_under_handler{false};
+  auto transport = std::make_shared<ManualTransport>();
+  auto engine = std::make_unique<mcp::Protocol>(mcp::ProtocolOptions{.name = "engine"});
+  engine->set_close_handler([&] {
+    in_handler.set();
+    // The destructor has begun once it closed the transport; it must not finish while this runs. The
+    // short wait only gives a destructor that does not wait the time to finish; it never delays a pass.
+    transport->close_called.wait();
+    destroyed_under_handler = destroyed.wait(std::chrono::milliseconds(200));
+  });
+  engine->connect(transport);
+  std::jthread transport_thread([&] { transport->handlers_.on_close(); });
+  REQUIRE(in_handler.wait());
+  std::jthread destroyer([&] {
+    engine.reset();
+    destroyed.set();
+  });
+  destroyer.join();
+  transport_thread.join();
+  CHECK_FALSE(destroyed_under_handler.load());
 }
