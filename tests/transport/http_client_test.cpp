@@ -142,7 +142,7 @@ TEST_CASE("http client: a server without sessions that refuses the GET stream ke
       res.status = get_status;
     });
     int port = upstream.bind_to_any_port("127.0.0.1");
-    std::thread serving([&] { upstream.listen_after_bind(); });
+    ServingThread serving(upstream);
 
     StreamableHttpClientOptions options;  // the GET stream is on by default
     options.url = "http://127.0.0.1:" + std::to_string(port) + "/mcp";
@@ -154,7 +154,8 @@ TEST_CASE("http client: a server without sessions that refuses the GET stream ke
     REQUIRE(recorder.wait_response(1).is_object());
     CHECK(client->session_id().empty());
     CHECK_NOTHROW(client->send(Json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}));
-    for (int i = 0; i < 500 && gets.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    while (gets.load() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
     CHECK(gets.load() == 1);
 
     client->send(request(2, "tools/call", {{"name", "add"}}));
@@ -166,8 +167,7 @@ TEST_CASE("http client: a server without sessions that refuses the GET stream ke
     CHECK_NOTHROW(client->send(Json{{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 9}}}}));
     client->close();
     CHECK(recorder.closes() == 1);
-    upstream.stop();
-    serving.join();
+    serving.stop();
   }
 }
 
@@ -247,7 +247,7 @@ TEST_CASE("http client: sends the configured headers, the session id and the neg
                     "text/event-stream");
   });
   int port = upstream.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { upstream.listen_after_bind(); });
+  ServingThread serving(upstream);
 
   StreamableHttpClientOptions options;
   options.url = "http://127.0.0.1:" + std::to_string(port) + "/mcp";
@@ -261,8 +261,7 @@ TEST_CASE("http client: sends the configured headers, the session id and the neg
   client->send(request(2, "tools/list"));
   REQUIRE(recorder.wait_response(2).is_object());
   client->close();
-  upstream.stop();
-  serving.join();
+  serving.stop();
 
   std::lock_guard lock(mutex);
   REQUIRE(seen.size() == 3);
@@ -311,7 +310,7 @@ TEST_CASE("http client: a POST stream that ends before the answer is resumed wit
     res.set_content("id: s1-2\ndata: " + answer.dump() + "\n\n", "text/event-stream");
   });
   int port = upstream.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { upstream.listen_after_bind(); });
+  ServingThread serving(upstream);
 
   Recorder recorder;
   auto client = connect_client("http://127.0.0.1:" + std::to_string(port) + "/mcp", recorder);
@@ -323,8 +322,7 @@ TEST_CASE("http client: a POST stream that ends before the answer is resumed wit
   REQUIRE(messages.size() == 2);
   CHECK(messages[0]["method"] == "notifications/progress");
   client->close();
-  upstream.stop();
-  serving.join();
+  serving.stop();
   std::lock_guard lock(mutex);
   REQUIRE(resume_ids.size() == 1);
   CHECK(resume_ids[0] == "s1-1");

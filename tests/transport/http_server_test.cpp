@@ -281,7 +281,8 @@ TEST_CASE("http server: GET opens the standalone stream, one per session, DELETE
   std::vector<SseEvent> events;
   int get_status = 0;
   auto stream_client = fx.client();
-  std::thread reader([&] {
+  // A jthread: a failed REQUIRE below must not leave a joinable std::thread behind (that aborts).
+  std::jthread reader([&] {
     SseParser parser([&](SseEvent event) {
       std::lock_guard lock(mutex);
       events.push_back(std::move(event));
@@ -303,6 +304,14 @@ TEST_CASE("http server: GET opens the standalone stream, one per session, DELETE
           return true;
         });
   });
+  // On an early exit the stream is cut first, so that joining the reader cannot wait for the server.
+  struct CutStreamOnExit {
+    httplib::Client& client;
+    std::jthread& thread;
+    ~CutStreamOnExit() {
+      if (thread.joinable()) client.stop();
+    }
+  } cut_stream_on_exit{*stream_client, reader};
   {
     std::unique_lock lock(mutex);
     REQUIRE(cv.wait_for(lock, kPatience, [&] { return !events.empty(); }));  // the priming event

@@ -3,9 +3,12 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support.hpp"
@@ -66,6 +69,33 @@ struct HttpFixture {
   std::unique_ptr<StreamableHttpServer> server;
   std::mutex mutex;
   std::vector<std::shared_ptr<Responder>> responders;
+};
+
+// Runs a hand-written httplib upstream on a thread of its own and stops and joins it when the scope
+// ends by any way, a failed REQUIRE included (a joinable std::thread would abort the whole run).
+class ServingThread {
+ public:
+  explicit ServingThread(httplib::Server& server)
+      : server_(server), thread_([this] {
+          server_.listen_after_bind();
+          returned_ = true;
+        }) {}
+  ~ServingThread() { stop(); }
+  ServingThread(const ServingThread&) = delete;
+  ServingThread& operator=(const ServingThread&) = delete;
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    // stop() is ignored until the server runs: wait for that (or for listen to have given up).
+    while (!server_.is_running() && !returned_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    server_.stop();
+    thread_.join();
+  }
+
+ private:
+  httplib::Server& server_;
+  std::atomic<bool> returned_{false};
+  std::thread thread_;
 };
 
 inline std::vector<SseEvent> parse_sse(const std::string& body) {

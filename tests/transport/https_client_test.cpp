@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "http_test_support.hpp"
 #include "support.hpp"
 #include "transport/http_client.hpp"
 
@@ -69,7 +70,7 @@ TEST_CASE("http client over https: certificate verification, and a working excha
     res.set_content(answer.dump(), "application/json");
   });
   int port = upstream.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { upstream.listen_after_bind(); });
+  ServingThread serving(upstream);
   std::string url = "https://127.0.0.1:" + std::to_string(port) + "/mcp";
   Json request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}};
 
@@ -108,6 +109,5 @@ TEST_CASE("http client over https: certificate verification, and a working excha
     REQUIRE(answer.is_object());
     CHECK(answer["result"]["tls"] == true);
   }
-  upstream.stop();
-  serving.join();
+  serving.stop();
 }

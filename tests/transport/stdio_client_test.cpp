@@ -74,7 +74,10 @@ TEST_CASE("stdio client: talks to a child, skips non-JSON-RPC stdout lines, forw
   CHECK(recorder.closes() == 0);
 
   // stderr lines land in our log under the server name.
-  for (int i = 0; i < 200 && !log.contains("child stderr: second line"); ++i) std::this_thread::sleep_for(10ms);
+  const auto log_deadline = std::chrono::steady_clock::now() + kPatience;
+  while (!log.contains("child stderr: second line") && std::chrono::steady_clock::now() < log_deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
   CHECK(log.contains("[child] child stderr: starting in mode echo"));
 
   transport->close();
@@ -127,7 +130,8 @@ TEST_CASE("stdio client: on_close fires when the child exits by itself, exit sta
   REQUIRE(recorder.wait_response(1).is_object());
   REQUIRE(recorder.wait_closed());
   auto status = transport->wait_status();
-  for (int i = 0; i < 500 && !status; ++i) {
+  const auto status_deadline = std::chrono::steady_clock::now() + kPatience;
+  while (!status && std::chrono::steady_clock::now() < status_deadline) {
     std::this_thread::sleep_for(10ms);
     status = transport->wait_status();
   }
@@ -160,8 +164,9 @@ TEST_CASE("stdio client: a command that does not exist fails start() with a clea
   StdioClientOptions options;
   options.name = "ghost";
   options.process.command = "lh-no-such-command-anywhere";
-  StdioClientTransport transport(options);
+  // Declared before the transport, which would deliver to it from its threads.
   Recorder recorder;
+  StdioClientTransport transport(options);
   try {
     transport.start(recorder.handlers());
     FAIL("start() should have thrown");

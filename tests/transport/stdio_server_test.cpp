@@ -106,7 +106,8 @@ TEST_CASE("stdio server: a very long line arrives whole") {
   auto transport = std::make_shared<StdioServerTransport>(input.read_end.get(), output.write_end.get());
   transport->start(recorder.handlers());
   std::string big(3 * 1024 * 1024, 'x');
-  std::thread writer([&] {
+  // A jthread: a failed REQUIRE below must not leave a joinable std::thread behind (that aborts).
+  std::jthread writer([&] {
     write_text(input.write_end.get(),
                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"data\":\"" + big + "\"}}\n");
   });
@@ -174,7 +175,8 @@ TEST_CASE("stdio server: answers given on the reader thread reach the output, pi
   for (int i = 1; i <= kPipelined; ++i) {
     burst += "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(i) + ",\"method\":\"ping\"}\n";
   }
-  std::thread writer([&] { write_text(input.write_end.get(), burst); });
+  // A jthread: a failed REQUIRE below must not leave a joinable std::thread behind (that aborts).
+  std::jthread writer([&] { write_text(input.write_end.get(), burst); });
   REQUIRE(out.wait(kPipelined + 1));
   writer.join();
   {
@@ -185,20 +187,22 @@ TEST_CASE("stdio server: answers given on the reader thread reach the output, pi
 }
 
 TEST_CASE("stdio server: the first answer of a pipelined chunk leaves before the rest of the chunk is answered") {
+  // Declared before the transport: its reader thread may still wait on them when a REQUIRE fails.
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool first_seen_by_client = false;
   auto input = make_pipe();
   auto output = make_pipe();
   auto transport = std::make_shared<StdioServerTransport>(input.read_end.get(), output.write_end.get());
   OutputLines out(output.read_end.get());
-  std::mutex mutex;
-  std::condition_variable cv;
-  bool first_seen_by_client = false;
   lh::mcp::Transport::Handlers handlers;
   // Inline answers, as the engine gives quick requests; request 2 is answered only once the client
-  // has read answer 1 (or after a long wait, so that a held answer 1 fails the test instead of hanging it).
+  // has read answer 1 (or after a longer wait than the client's, so that a held answer 1 fails the
+  // test instead of hanging it; a slow machine only makes both waits shorter than their bounds).
   handlers.on_message = [&](Json message) {
     if (message["id"] == 2) {
       std::unique_lock lock(mutex);
-      cv.wait_for(lock, std::chrono::seconds(5), [&] { return first_seen_by_client; });
+      cv.wait_for(lock, 2 * kPatience, [&] { return first_seen_by_client; });
     }
     transport->send(Json{{"jsonrpc", "2.0"}, {"id", message["id"]}, {"result", Json::object()}});
   };
@@ -210,7 +214,7 @@ TEST_CASE("stdio server: the first answer of a pipelined chunk leaves before the
   bool first_arrived = false;
   {
     std::unique_lock lock(out.mutex);
-    first_arrived = out.cv.wait_for(lock, std::chrono::seconds(3), [&] { return !out.messages.empty(); });
+    first_arrived = out.cv.wait_for(lock, kPatience, [&] { return !out.messages.empty(); });
   }
   CHECK_MESSAGE(first_arrived, "answer 1 was held back until request 2 had been answered");
   {
