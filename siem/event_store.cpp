@@ -259,7 +259,7 @@ struct EventStore::Data {
   // Posting lists grow in mapped pages and are never shrunk: the unused tail of a doubled list is never
   // touched, so it costs address space, not memory (a shrinking copy would cost both, at the peak).
   std::array<std::vector<Postings>, kEnumIndexedFields.size()> by_enum;  // [slot][ordinal]
-  std::array<std::unordered_map<std::uint32_t, Postings>, kStringIndexedFields.size()> by_string;
+  std::array<StringPostings, kStringIndexedFields.size()> by_string;
   std::optional<std::int64_t> now;
   std::string name_prefix = "projects/lateral-hunt/locations/local/instances/embedded";
   bool finished = true;
@@ -747,7 +747,7 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
       const std::string* previous_read_error = nullptr;
       for (UnitPart* part : parts_of[i]) {
         UnitSink::apply_corrections(d, corrector, part->corrections);
-        part->corrections = {};
+        PageVector<StoreBatch::Correction>().swap(part->corrections);  // `= {}` would keep the memory
         for (const auto& [line, message] : part->errors.kept) {
           unit_report.add_error(fmt::format("{}:{}: {}", units[i].name, line + line_base[part->stored_unit], message));
         }
@@ -802,13 +802,14 @@ void EventStore::finish() {
   for (std::size_t slot = 0; slot < kEnumIndexedFields.size(); ++slot) {
     d.by_enum[slot].assign(udm::enum_values(udm::field_info(kEnumIndexedFields[slot]).enum_kind).size(), {});
   }
-  for (auto& map : d.by_string) map.clear();
+  for (auto& lists : d.by_string) lists.clear();
   d.masks.assign(d.events.size() * d.mask_stride, 0);
   d.field_bit.assign(udm::field_id_limit(), Data::kNoFieldBit);
   const std::vector<std::int8_t>& enum_slots = field_traits().enum_slot;
   const std::vector<std::int8_t>& string_slots = field_traits().string_slot;
-  // Presence masks and enum lists on one side, the string-keyed posting lists on the other: they read the
-  // same entries and write disjoint structures, so a large store builds them on two threads.
+  // Presence masks and enum lists on one side, the (value, event) pairs of the string-keyed lists on the
+  // other: they read the same entries and write disjoint structures, so a large store builds them on two
+  // threads; then the string lists are sorted out of their pairs, a field at a time, on both.
   auto build_masks_and_enum_lists = [&] {
     std::uint8_t next_field_bit = 0;
     for (std::uint32_t index = 0; index < d.events.size(); ++index) {
@@ -834,26 +835,51 @@ void EventStore::finish() {
       }
     }
   };
-  auto build_string_lists = [&] {
+  // The pairs of every string-indexed value would be some 8 bytes per event and field at the peak, on top of
+  // the finished indexes: they are collected and sorted in two rounds of fields (names and addresses first,
+  // then users, images and command lines), each freed once sorted, which halves that peak.
+  std::array<PageVector<StringPostings::Pair>, kStringIndexedFields.size()> pairs;
+  constexpr std::size_t kFirstRoundSlots = 5;
+  static_assert(kStringIndexedFields[kFirstRoundSlots - 1] == udm::fields::target_ip);
+  auto collect_string_pairs = [&](std::size_t first_slot, std::size_t end_slot) {
     for (std::uint32_t index = 0; index < d.events.size(); ++index) {
       const auto& record = d.events[index];
       const Entry* values = d.entries.at(record.first);
       for (std::uint32_t k = 0; k < record.count; ++k) {
         const Entry& entry = values[k];
         const int slot = string_slots[entry.field];
-        if (slot < 0) continue;
-        auto& list = d.by_string[static_cast<std::size_t>(slot)][entry.value];
-        if (list.empty() || list.back() != index) list.push_back(index);
+        if (slot >= static_cast<int>(first_slot) && slot < static_cast<int>(end_slot)) {
+          pairs[static_cast<std::size_t>(slot)].push_back(StringPostings::make_pair(entry.value, index));
+        }
       }
     }
   };
-  if (search_threads_ >= 2 && d.events.size() >= kParallelIndexMin) {
-    std::jthread helper(build_string_lists);
+  std::atomic<std::size_t> next_slot{0};
+  std::atomic<std::size_t> end_slot{0};
+  auto build_string_lists = [&] {
+    for (std::size_t slot = next_slot++; slot < end_slot; slot = next_slot++) d.by_string[slot].build(pairs[slot]);
+  };
+  const bool parallel = search_threads_ >= 2 && d.events.size() >= kParallelIndexMin;
+  auto build_round = [&](std::size_t first, std::size_t end) {
+    next_slot = first;
+    end_slot = end;
+    if (parallel) {
+      std::jthread helper(build_string_lists);
+      build_string_lists();
+    } else {
+      build_string_lists();
+    }
+  };
+  if (parallel) {
+    std::jthread helper([&] { collect_string_pairs(0, kFirstRoundSlots); });
     build_masks_and_enum_lists();
   } else {
     build_masks_and_enum_lists();
-    build_string_lists();
+    collect_string_pairs(0, kFirstRoundSlots);
   }
+  build_round(0, kFirstRoundSlots);
+  collect_string_pairs(kFirstRoundSlots, pairs.size());
+  build_round(kFirstRoundSlots, pairs.size());
   d.finished = true;
 }
 
@@ -982,8 +1008,9 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
           usable = false;
           break;
         }
-        lists.push_back(&by_ordinal[alternative.ordinal]);
-        total += lists.back()->size();
+        const Postings& list = by_ordinal[alternative.ordinal];
+        lists.push_back(PostingSpan{list.data(), list.data() + list.size()});
+        total += list.size();
         continue;
       }
       const int slot = string_index_slot(alternative.field);
@@ -991,16 +1018,17 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
         usable = false;
         break;
       }
-      const auto& map = d.by_string[static_cast<std::size_t>(slot)];
+      const StringPostings& postings = d.by_string[static_cast<std::size_t>(slot)];
       if (alternative.nocase) {
         // Few distinct values per indexed field (hosts, addresses, users): folding them all is cheap. Fold
         // both sides the way RE2's nocase matching does (Kelvin sign, long s), not just ASCII, or the index
         // would drop events the query itself matches.
         const std::string wanted = udm::fold_case_for_index(alternative.text);
-        for (const auto& [value_id, list] : map) {
+        for (std::size_t i = 0; i < postings.size(); ++i) {
+          const std::uint32_t value_id = postings.value_at(i);
           if (!StringPool::is_composite(value_id) && udm::fold_case_for_index(d.pool.get(value_id)) == wanted) {
-            lists.push_back(&list);
-            total += list.size();
+            lists.push_back(postings.list_at(i));
+            total += lists.back().size();
           }
         }
         continue;
@@ -1011,10 +1039,10 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
       }
       const auto id = d.pool.find(alternative.text);
       if (!id) continue;  // no event holds this value
-      const auto it = map.find(*id);
-      if (it == map.end()) continue;
-      lists.push_back(&it->second);
-      total += it->second.size();
+      const PostingSpan list = postings.find(*id);
+      if (list.empty()) continue;
+      lists.push_back(list);
+      total += list.size();
     }
     if (usable && total < best_size) {
       best_size = total;
@@ -1023,7 +1051,7 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
   }
   for (const auto& lists : list_pins) {
     std::size_t total = 0;
-    for (const auto* list : lists) total += list->size();
+    for (const auto& list : lists) total += list.size();
     if (total < best_size) {
       best_size = total;
       best = lists;
@@ -1098,14 +1126,14 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
   }
   // Newest-first merge of the chosen posting lists (each ascending), restricted to [lo, hi).
   struct Cursor {
-    const Postings* list;
+    PostingSpan list;
     std::ptrdiff_t position;  // next element to take, going down; -1 when exhausted
     std::ptrdiff_t floor;     // first position inside the window
   };
   std::vector<Cursor> cursors;
-  for (const auto* list : *best) {
-    const auto begin = std::lower_bound(list->begin(), list->end(), lo) - list->begin();
-    const auto end = std::lower_bound(list->begin(), list->end(), hi) - list->begin();
+  for (const auto& list : *best) {
+    const auto begin = std::lower_bound(list.begin(), list.end(), lo) - list.begin();
+    const auto end = std::lower_bound(list.begin(), list.end(), hi) - list.begin();
     if (end > begin) cursors.push_back(Cursor{list, end - 1, begin});
   }
   // Candidates are tested in batches, and the store's memory for the ones a few places ahead is requested
@@ -1126,13 +1154,13 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
     Cursor* top = nullptr;
     for (auto& cursor : cursors) {
       if (cursor.position < cursor.floor) continue;
-      if (!top || (*cursor.list)[static_cast<std::size_t>(cursor.position)] >
-                      (*top->list)[static_cast<std::size_t>(top->position)]) {
+      if (!top || cursor.list[static_cast<std::size_t>(cursor.position)] >
+                      top->list[static_cast<std::size_t>(top->position)]) {
         top = &cursor;
       }
     }
     if (!top) break;
-    const std::uint32_t index = (*top->list)[static_cast<std::size_t>(top->position)];
+    const std::uint32_t index = top->list[static_cast<std::size_t>(top->position)];
     --top->position;
     if (index == last_taken) continue;  // an event listed under two hinted values
     last_taken = index;
@@ -1173,8 +1201,8 @@ SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range
     }
     const int slot = string_index_slot(condition.field);
     if (slot < 0) continue;
-    const auto& map = d.by_string[static_cast<std::size_t>(slot)];
-    if (map.size() > kMaxDictionaryPin) continue;
+    const StringPostings& postings = d.by_string[static_cast<std::size_t>(slot)];
+    if (postings.size() > kMaxDictionaryPin) continue;
     udm::QueryNode single;
     single.kind = udm::QueryNode::Kind::Condition;
     single.condition = condition;
@@ -1187,7 +1215,8 @@ SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range
     // Each distinct value is tested once; the pin is the union of the matching values' posting lists.
     ListPin pin;
     std::string text;
-    for (const auto& [value_id, list] : map) {
+    for (std::size_t i = 0; i < postings.size(); ++i) {
+      const std::uint32_t value_id = postings.value_at(i);
       std::string_view value;
       if (StringPool::is_composite(value_id)) {
         text.clear();
@@ -1196,7 +1225,7 @@ SearchResult EventStore::search(const udm::CompiledQuery& query, TimeRange range
       } else {
         value = d.pool.get(value_id);
       }
-      if (test->matches(SingleValueView(condition.field, value))) pin.push_back(&list);
+      if (test->matches(SingleValueView(condition.field, value))) pin.push_back(postings.list_at(i));
     }
     list_pins.push_back(std::move(pin));  // no lists: nothing can match
   }
@@ -1275,9 +1304,7 @@ std::vector<std::pair<std::string, std::size_t>> EventStore::memory_breakdown() 
   for (const auto& lists : d.by_enum) {
     for (const auto& list : lists) postings += list.size() * sizeof(std::uint32_t);
   }
-  for (const auto& map : d.by_string) {
-    for (const auto& [value, list] : map) postings += list.size() * sizeof(std::uint32_t) + 48;
-  }
+  for (const auto& lists : d.by_string) postings += lists.memory_bytes();
   parts.emplace_back("posting lists", postings);
   return parts;
 }

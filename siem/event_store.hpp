@@ -22,6 +22,7 @@
 #include "siem/ingest_report.hpp"
 #include "siem/query_prefilter.hpp"
 #include "siem/string_pool.hpp"
+#include "siem/string_postings.hpp"
 #include "udm/event.hpp"
 #include "udm/query_compiler.hpp"
 
@@ -135,7 +136,7 @@ class EventStore {
   };
   // Candidate lists whose union holds every match (posting lists of an indexed field's matching values).
   using Postings = PageVector<std::uint32_t>;
-  using ListPin = std::vector<const Postings*>;
+  using ListPin = std::vector<PostingSpan>;
   SearchResult search_impl(const Predicate& predicate, const udm::IndexHints& hints, TimeRange range,
                            std::size_t max_events, const std::vector<FieldRequirement>& required,
                            const std::vector<ExactValue>& exact, const std::vector<ListPin>& list_pins = {}) const;

@@ -94,9 +94,31 @@ void StringPool::grow() {
 
 std::vector<StringPool::Id> StringPool::intern_all_plain(const StringPool& other) {
   std::vector<Id> remap(other.size(), 0);
+  std::vector<Slot> incoming;
+  incoming.reserve(other.size());
   for (const Slot entry : other.slots_) {
-    if (entry == kEmptySlot) continue;
-    remap[slot_id(entry)] = intern_plain(other.get(slot_id(entry)), slot_hash(entry));
+    if (entry != kEmptySlot) incoming.push_back(entry);
+  }
+  // Room for all of them up front, so the table does not move while the loop below reads ahead in it.
+  while ((count_ + incoming.size() + 1) * 4 > slots_.size() * 3) grow();
+  // A big store's table and arena are far larger than the cache, so nearly every probe is a miss on the
+  // slot and another on the string it names. Touching both a few strings ahead overlaps those misses
+  // instead of taking them one after the other (about 3x less time in this loop on a 2 M-event store).
+  constexpr std::size_t kSlotAhead = 16;
+  constexpr std::size_t kTextAhead = 8;
+  const std::size_t mask = slots_.size() - 1;
+  const std::size_t n = incoming.size();
+  for (std::size_t i = 0; i < n + kSlotAhead; ++i) {
+    if (i < n) __builtin_prefetch(&slots_[slot_hash(incoming[i]) & mask]);
+    if (i >= kTextAhead && i - kTextAhead < n) {
+      const Slot next = incoming[i - kTextAhead];
+      const Slot seen = slots_[slot_hash(next) & mask];
+      if (seen != kEmptySlot && slot_hash(seen) == slot_hash(next)) __builtin_prefetch(get(slot_id(seen)).data());
+    }
+    if (i >= kSlotAhead) {
+      const Slot entry = incoming[i - kSlotAhead];
+      remap[slot_id(entry)] = intern_plain(other.get(slot_id(entry)), slot_hash(entry));
+    }
   }
   return remap;
 }
