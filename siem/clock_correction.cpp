@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "siem/quick_slot.hpp"
 #include "siem/text_util.hpp"
 
 namespace lh::siem {
@@ -37,21 +36,24 @@ void ClockCorrector::add_sample(std::vector<std::int64_t>& host_samples, int slo
     unit_samples.push_back(delta);
     added = true;
   }
-  if (added && !cache_.empty()) cache_.clear();
+  if (added) ++generation_;
 }
 
-std::size_t ClockCorrector::recent_slot(std::string_view hostname) { return quick_slot<kRecentHostBits>(hostname); }
+std::uint32_t ClockCorrector::host_of_short_name(const std::string& short_name) {
+  const std::uint64_t hash = TextIndex::hash_of(short_name);
+  if (const auto found = by_short_name_.find(short_name, hash)) return *found;
+  const auto index = static_cast<std::uint32_t>(hosts_.size());
+  hosts_.emplace_back();
+  by_short_name_.insert(short_name, hash, index);
+  return index;
+}
 
 ClockCorrector::SourceSamples& ClockCorrector::lists_of(std::string_view hostname) {
-  RecentHost& recent = recent_hosts_.entries[recent_slot(hostname)];
-  if (recent.samples != nullptr && recent.name == hostname) return *recent.samples;
-  auto it = raw_hosts_.find(hostname);
-  if (it == raw_hosts_.end()) {
-    SourceSamples& lists = samples_[short_hostname(hostname)];
-    it = raw_hosts_.emplace(std::string(hostname), &lists).first;
-  }
-  recent = RecentHost{it->first, it->second};
-  return *it->second;
+  const std::uint64_t hash = TextIndex::hash_of(hostname);
+  if (const auto found = by_spelling_.find(hostname, hash)) return hosts_[*found].samples;
+  const std::uint32_t index = host_of_short_name(short_hostname(hostname));
+  by_spelling_.insert(hostname, hash, index);
+  return hosts_[index].samples;
 }
 
 void ClockCorrector::append(const ClockCorrector& later) {
@@ -59,12 +61,16 @@ void ClockCorrector::append(const ClockCorrector& later) {
     const std::size_t room = kMaxSamples - std::min(kMaxSamples, mine.size());
     mine.insert(mine.end(), theirs.begin(), theirs.begin() + static_cast<std::ptrdiff_t>(std::min(room, theirs.size())));
   };
-  for (const auto& [host, samples] : later.samples_) {
-    auto& mine = samples_[host];
-    for (std::size_t slot = 0; slot < samples.size(); ++slot) extend(mine[slot], samples[slot]);
+  // Hosts in `later`'s order of first sight, so the result does not depend on how the parts were cut.
+  std::vector<const std::string*> names(later.hosts_.size(), nullptr);
+  later.by_short_name_.for_each([&](const std::string& name, std::uint32_t index) { names[index] = &name; });
+  for (std::size_t index = 0; index < later.hosts_.size(); ++index) {
+    auto& mine = hosts_[host_of_short_name(*names[index])].samples;
+    const auto& theirs = later.hosts_[index].samples;
+    for (std::size_t slot = 0; slot < theirs.size(); ++slot) extend(mine[slot], theirs[slot]);
   }
   for (std::size_t slot = 0; slot < unit_.size(); ++slot) extend(unit_[slot], later.unit_[slot]);
-  cache_.clear();
+  ++generation_;
 }
 
 void ClockCorrector::observe(std::string_view hostname, const NormaliseOutcome& outcome) {
@@ -77,20 +83,22 @@ void ClockCorrector::observe(std::string_view hostname, const NormaliseOutcome& 
   if (outcome.event_time_us) add_sample(lists[2], 2, utc - *outcome.event_time_us);
 }
 
+std::int64_t ClockCorrector::cached_median(const std::vector<std::int64_t>& samples, CachedOffset& cached) const {
+  if (cached.generation != generation_) cached = CachedOffset{rounded_median_offset(samples), generation_};
+  return cached.offset;
+}
+
 std::int64_t ClockCorrector::offset_us(std::string_view hostname, TimeSource source) const {
   const int slot = source_slot(source);
   if (slot < 0) return 0;
-  const std::string host = short_hostname(hostname);
-  auto& cached = cache_[host][static_cast<std::size_t>(slot)];
-  if (cached) return *cached;
-  std::int64_t offset = 0;
-  if (const auto it = samples_.find(host); it != samples_.end() && !it->second[static_cast<std::size_t>(slot)].empty()) {
-    offset = rounded_median_offset(it->second[static_cast<std::size_t>(slot)]);
-  } else {
-    offset = rounded_median_offset(unit_[static_cast<std::size_t>(slot)]);
+  const auto s = static_cast<std::size_t>(slot);
+  std::optional<std::uint32_t> index = by_spelling_.find(hostname);
+  if (!index) index = by_short_name_.find(short_hostname(hostname));
+  if (index && !hosts_[*index].samples[s].empty()) {
+    const Host& host = hosts_[*index];
+    return cached_median(host.samples[s], host.cached[s]);
   }
-  cached = offset;
-  return offset;
+  return cached_median(unit_[s], unit_cached_[s]);
 }
 
 }  // namespace lh::siem

@@ -13,15 +13,13 @@
 // same host, whatever the shipper did.
 #include <cstdint>
 #include <array>
-#include <functional>
 #include <optional>
-#include <unordered_map>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "siem/normalise.hpp"
+#include "siem/text_index.hpp"
 
 namespace lh::siem {
 
@@ -30,7 +28,6 @@ class ClockCorrector {
   static constexpr std::int64_t kQuarterHourUs = 15LL * 60 * 1'000'000;
 
   ClockCorrector() = default;
-  // Movable only: raw_hosts_ points into samples_ (whose nodes a move keeps).
   ClockCorrector(ClockCorrector&&) noexcept = default;
   ClockCorrector& operator=(ClockCorrector&&) noexcept = default;
   ClockCorrector(const ClockCorrector&) = delete;
@@ -49,44 +46,29 @@ class ClockCorrector {
   // Samples per shipper field: at_timestamp, time_created, event_time (the sources that get corrected).
   using SourceSamples = std::array<std::vector<std::int64_t>, 3>;
   static int source_slot(TimeSource source);
-  struct TextHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+
+  // An offset worked out once, valid while no sample has been added since (`generation`).
+  struct CachedOffset {
+    std::int64_t offset = 0;
+    std::uint64_t generation = 0;  // 0: never worked out
   };
-  // Per short host name. A hash map with one node per host: a part of a big file meets thousands of hosts,
-  // and an ordered map keyed by (host, source) cost three string-keyed insertions per host.
-  std::unordered_map<std::string, SourceSamples, TextHash, std::equal_to<>> samples_;
-  SourceSamples unit_;  // all hosts of the unit
-  mutable std::unordered_map<std::string, std::array<std::optional<std::int64_t>, 3>, TextHash, std::equal_to<>> cache_;
-  // Host names exactly as the events spell them → their short name's samples (node addresses are stable),
+  struct Host {
+    SourceSamples samples;
+    mutable std::array<CachedOffset, 3> cached{};
+  };
+  // One entry per short host name, in order of first sight; names as the events spell them map to it too,
   // so observing an event neither allocates nor shortens the name again.
-  std::unordered_map<std::string, SourceSamples*, TextHash, std::equal_to<>> raw_hosts_;
-  // In front of raw_hosts_: a small direct-mapped table keyed by a cheap hash of the name (its length and
-  // first and last bytes), which stays in the cache where the map's nodes do not. Entries view the map's
-  // keys, whose nodes never move.
-  struct RecentHost {
-    std::string_view name;
-    SourceSamples* samples = nullptr;
-  };
-  static constexpr unsigned kRecentHostBits = 9;
-  // Moves with the map (whose nodes move along) and leaves the moved-from table empty, so a moved-from
-  // corrector never reaches nodes it no longer owns.
-  struct RecentHosts {
-    std::array<RecentHost, std::size_t{1} << kRecentHostBits> entries{};
-    RecentHosts() = default;
-    RecentHosts(RecentHosts&& other) noexcept : entries(other.entries) { other.entries.fill(RecentHost{}); }
-    RecentHosts& operator=(RecentHosts&& other) noexcept {
-      entries = other.entries;
-      if (this != &other) other.entries.fill(RecentHost{});
-      return *this;
-    }
-    RecentHosts(const RecentHosts&) = delete;
-    RecentHosts& operator=(const RecentHosts&) = delete;
-  };
-  RecentHosts recent_hosts_;
-  static std::size_t recent_slot(std::string_view hostname);
+  std::vector<Host> hosts_;
+  TextIndex by_short_name_;
+  TextIndex by_spelling_;
+  SourceSamples unit_;  // all hosts of the unit
+  mutable std::array<CachedOffset, 3> unit_cached_{};
+  std::uint64_t generation_ = 1;  // advanced by every sample added
+
+  std::uint32_t host_of_short_name(const std::string& short_name);
   SourceSamples& lists_of(std::string_view hostname);
   void add_sample(std::vector<std::int64_t>& host_samples, int slot, std::int64_t delta);
+  std::int64_t cached_median(const std::vector<std::int64_t>& samples, CachedOffset& cached) const;
 };
 
 // Median rounded to the nearest quarter hour (exposed for tests).
