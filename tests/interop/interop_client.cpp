@@ -68,17 +68,19 @@ class Checks {
   int failed_ = 0;
 };
 
-// Progress values seen by one call, recorded from the transport's thread.
-class ProgressLog {
+// Progress values seen by one call, recorded from the transport's thread. Shared with the callback:
+// the engine runs a progress callback outside its lock, so one may still be running when a cancelled or
+// timed-out call has already returned to its caller.
+class ProgressLog : public std::enable_shared_from_this<ProgressLog> {
  public:
   lh::mcp::ProgressCallback callback() {
-    return [this](const lh::mcp::Progress& progress) {
+    return [self = shared_from_this()](const lh::mcp::Progress& progress) {
       {
-        std::lock_guard lock(mutex_);
-        values_.push_back(progress.progress);
-        totals_.push_back(progress.total.value_or(-1));
+        std::lock_guard lock(self->mutex_);
+        self->values_.push_back(progress.progress);
+        self->totals_.push_back(progress.total.value_or(-1));
       }
-      first_.notify_all();
+      self->first_.notify_all();
     };
   }
   std::vector<double> values() const {
@@ -124,13 +126,13 @@ void expect_progress_sequence(const ProgressLog& log, int steps) {
 // Starts a long call on another thread, cancels it once the first progress arrived, and checks
 // that the call ends with request_cancelled promptly.
 void expect_cancellation(lh::mcp::Client& client, const std::string& tool, const Json& arguments) {
-  ProgressLog log;
+  auto log = std::make_shared<ProgressLog>();
   std::stop_source stop;
   lh::mcp::CallOptions options = with_timeout(60s);
-  options.on_progress = log.callback();
+  options.on_progress = log->callback();
   options.cancel = stop.get_token();
   auto call = std::async(std::launch::async, [&] { return client.call_tool(tool, arguments, options); });
-  const bool progressed = log.wait_for_any(20s);
+  const bool progressed = log->wait_for_any(20s);
   stop.request_stop();
   expect(call.wait_for(10s) == std::future_status::ready, "the cancelled call did not end within 10 s");
   expect(progressed, "no progress notification arrived within 20 s before cancelling");
@@ -203,12 +205,12 @@ void check_interop_server(lh::mcp::Client& client, Checks& checks, int expected_
     expect(result.structured_content->value("sum", 0.0) == 5.5, "sum was " + result.structured_content->dump());
   });
   checks.run("slow_progress reports 1..5", [&] {
-    ProgressLog log;
+    auto log = std::make_shared<ProgressLog>();
     auto options = with_timeout(30s);
-    options.on_progress = log.callback();
+    options.on_progress = log->callback();
     const auto result = client.call_tool("slow_progress", Json{{"steps", 5}, {"interval_ms", 20}}, options);
     expect(!result.is_error, "isError: " + result.joined_text());
-    expect_progress_sequence(log, 5);
+    expect_progress_sequence(*log, 5);
   });
   checks.run("cancelling slow_progress stops the handler", [&] {
     expect_cancellation(client, "slow_progress", Json{{"steps", 400}, {"interval_ms", 50}});
@@ -268,14 +270,14 @@ void check_everything_server(lh::mcp::Client& client, Checks& checks, SamplingRe
     expect(result.joined_text() == "The sum of 2 and 3 is 5.", "text was '" + result.joined_text() + "'");
   });
   checks.run("trigger-long-running-operation reports 1..5", [&] {
-    ProgressLog log;
+    auto log = std::make_shared<ProgressLog>();
     auto options = with_timeout(30s);
-    options.on_progress = log.callback();
+    options.on_progress = log->callback();
     const auto result =
         client.call_tool("trigger-long-running-operation", Json{{"duration", 0.5}, {"steps", 5}}, options);
     expect(result.joined_text().find("Long running operation completed") != std::string::npos,
            "text was '" + result.joined_text() + "'");
-    expect_progress_sequence(log, 5);
+    expect_progress_sequence(*log, 5);
   });
   checks.run("cancelling trigger-long-running-operation", [&] {
     expect_cancellation(client, "trigger-long-running-operation", Json{{"duration", 60}, {"steps", 120}});
@@ -353,8 +355,9 @@ int main(int argc, char** argv) {
   lh::mcp::ClientOptions client_options;
   client_options.info = {"lh-interop-client", "0.1.0"};
   client_options.request_timeout = 30s;
-  lh::mcp::Client client(make_factory(url, command), client_options);
+  // Declared before the client, whose worker threads run the sampling handler that writes it.
   SamplingRecord sampling;
+  lh::mcp::Client client(make_factory(url, command), client_options);
   if (kind == "everything") answer_sampling(client, sampling);
   Checks checks;
   checks.run("initialize", [&] {

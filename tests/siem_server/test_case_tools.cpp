@@ -114,8 +114,10 @@ TEST_CASE("concurrent tool calls share the case store safely") {
   ToolFixture fixture;
   const auto id = std::to_string(make_case(fixture, "busy", {"srv01.acme.local"}));
   constexpr int kThreads = 6, kCalls = 10;
-  std::vector<std::thread> threads;
+  // Declared before the threads, and jthreads: a failed REQUIRE in call_text below must neither
+  // leave joinable std::threads behind (that aborts) nor destroy the counter while they still run.
   std::atomic<int> failures{0};
+  std::vector<std::jthread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCalls; ++i) {
