@@ -430,37 +430,57 @@ class StoreBatch final : public udm::EventBuilder {
   // unit-local strings never pile up; a unit pool kept across slices made the local table too big for the
   // cache and cost more than the store probes it saved). Shipper-timed events are appended to `corrections`.
   void merge_into(EventStore::Data& data, std::uint32_t unit, PageVector<Correction>* corrections) {
-    std::lock_guard lock(data.merge_mutex);
-    // The unit pool's stored hashes are reused, so no string is hashed twice.
-    const std::vector<std::uint32_t> global_of = data.pool.intern_all_plain(pool_);
-    // Store key id per unit string, looked up once per slice rather than once per map value.
-    std::vector<std::uint16_t> key_of(global_of.size(), kUnmappedKey);
-    std::vector<std::uint32_t> global_of_composite(pool_.composite_count(), UINT32_MAX);
-    auto map_id = [&](std::uint32_t id) {
-      if (!StringPool::is_composite(id)) return global_of[id];
-      auto& global = global_of_composite[id & ~StringPool::kCompositeBit];
-      if (global == UINT32_MAX) {
-        auto lines = pool_.composite_lines(id);
+    std::vector<std::uint32_t> global_of;
+    std::vector<std::uint16_t> key_of;  // store key id per unit string, looked up once per slice
+    std::vector<std::uint32_t> global_of_composite(pool_.composite_count());
+    std::vector<Entry*> out_of(events_.size());
+    std::uint32_t big_base = 0;
+    {
+      // Only what touches the store's shared structures holds the lock: the strings, the key table, where
+      // each event's values go and its record. The values themselves are written below, outside it, while
+      // the other loading thread can merge (nothing reads them before finish()).
+      std::lock_guard lock(data.merge_mutex);
+      // The unit pool's stored hashes are reused, so no string is hashed twice.
+      global_of = data.pool.intern_all_plain(pool_);
+      for (std::uint32_t c = 0; c < global_of_composite.size(); ++c) {
+        auto lines = pool_.composite_lines(c | StringPool::kCompositeBit);
         for (auto& line : lines) line = global_of[line];
-        global = data.pool.make_composite(lines);
+        global_of_composite[c] = data.pool.make_composite(lines);
       }
-      return global;
-    };
-    const auto big_base = static_cast<std::uint32_t>(data.big_ints.size());
-    data.big_ints.insert(data.big_ints.end(), big_ints_.begin(), big_ints_.end());
-    for (const auto& event : events_) {
-      const std::uint32_t position = data.entries.allocate(event.count);
-      Entry* out = data.entries.at(position);
+      key_of.assign(global_of.size(), kUnmappedKey);
+      for (const BatchEntry& built : entries_) {
+        if (built.key == 0) continue;
+        std::uint16_t& key = key_of[built.key];
+        if (key == kUnmappedKey) key = data.key_id(global_of[built.key]);
+        if (key == kNoKey) ++data.dropped_keys;
+      }
+      big_base = static_cast<std::uint32_t>(data.big_ints.size());
+      data.big_ints.insert(data.big_ints.end(), big_ints_.begin(), big_ints_.end());
+      for (std::size_t i = 0; i < events_.size(); ++i) {
+        const Pending& event = events_[i];
+        const std::uint32_t position = data.entries.allocate(event.count);
+        out_of[i] = data.entries.at(position);  // blocks never move, so the address outlives the lock
+        if (corrections && event.time_source != TimeSource::none && event.time_source != TimeSource::sysmon_utc) {
+          corrections->push_back(
+              Correction{static_cast<std::uint32_t>(data.events.size()), global_of[event.host], event.time_source});
+        }
+        data.events.push_back(EventRecord{event.time_us, position, unit, event.line,
+                                          static_cast<std::uint16_t>(event.count), event.ordinal});
+      }
+      data.finished = false;
+    }
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      const Pending& event = events_[i];
+      Entry* out = out_of[i];
       for (std::uint32_t k = 0; k < event.count; ++k) {
         const BatchEntry& built = entries_[event.first + k];
         Entry entry{built.field, kNoKey, built.value};
-        if (built.key != 0) {
-          std::uint16_t& key = key_of[built.key];
-          if (key == kUnmappedKey) key = data.key_id(global_of[built.key]);
-          entry.key = key;
-          if (entry.key == kNoKey) ++data.dropped_keys;
+        if (built.key != 0) entry.key = key_of[built.key];
+        if (data.field_types[built.field] == udm::ValueType::String) {
+          entry.value = StringPool::is_composite(built.value)
+                            ? global_of_composite[built.value & ~StringPool::kCompositeBit]
+                            : global_of[built.value];
         }
-        if (data.field_types[built.field] == udm::ValueType::String) entry.value = map_id(built.value);
         if (built.big) {
           entry.key = kBigInteger;
           entry.value += big_base;
@@ -468,14 +488,7 @@ class StoreBatch final : public udm::EventBuilder {
         out[k] = entry;
       }
       data.sort_entries(out, out + event.count);
-      if (corrections && event.time_source != TimeSource::none && event.time_source != TimeSource::sysmon_utc) {
-        corrections->push_back(
-            Correction{static_cast<std::uint32_t>(data.events.size()), global_of[event.host], event.time_source});
-      }
-      data.events.push_back(EventRecord{event.time_us, position, unit, event.line,
-                                        static_cast<std::uint16_t>(event.count), event.ordinal});
     }
-    data.finished = false;
     pool_.clear();
     recent_.clear();
     entries_.clear();
