@@ -194,10 +194,17 @@ struct EventStore::Data {
     return (std::uint64_t{rank} << 32) | key;
   }
   void sort_entries(Entry* begin, Entry* end) const {
-    // Insertion sort: the normaliser emits entries nearly in this order already, so this is close to linear.
-    for (Entry* current = begin + (begin != end ? 1 : 0); current < end; ++current) {
+    // Insertion sort: the normaliser emits entries nearly in this order already, so this is close to linear
+    // (and an entry already in place costs one key, not two).
+    if (begin == end) return;
+    std::uint64_t previous_key = sort_key(*begin);
+    for (Entry* current = begin + 1; current < end; ++current) {
       const Entry moving = *current;
       const std::uint64_t moving_key = sort_key(moving);
+      if (moving_key >= previous_key) {
+        previous_key = moving_key;
+        continue;
+      }
       Entry* hole = current;
       while (hole != begin && sort_key(hole[-1]) > moving_key) {
         *hole = hole[-1];
