@@ -64,6 +64,17 @@ ServerProcess::ServerProcess(Transport transport, std::string command, std::vect
   options.args = std::move(args);
   options.env = std::move(env);
   process_ = transport::Subprocess::spawn(options);
+  try {
+    start_and_initialize();
+  } catch (...) {
+    // No destructor runs for a constructor that throws: without this, the members the drains use would
+    // be destroyed under them and their joinable threads would end the whole run (std::terminate).
+    stop_and_join();
+    throw;
+  }
+}
+
+void ServerProcess::start_and_initialize() {
   drains_.emplace_back([this] { drain(process_->stderr_fd(), true); });
   if (transport_ == Transport::http) {
     drains_.emplace_back([this] { drain(process_->stdout_fd(), false); });
@@ -95,7 +106,9 @@ ServerProcess::ServerProcess(Transport transport, std::string command, std::vect
   initialize();
 }
 
-ServerProcess::~ServerProcess() {
+ServerProcess::~ServerProcess() { stop_and_join(); }
+
+void ServerProcess::stop_and_join() {
   if (process_) {
     process_->signal_group(SIGTERM);
     if (!process_->wait_for_exit(std::chrono::seconds(10))) {
@@ -103,7 +116,9 @@ ServerProcess::~ServerProcess() {
       process_->wait_for_exit(std::chrono::seconds(10));
     }
   }
-  for (auto& thread : drains_) thread.join();
+  for (auto& thread : drains_) {
+    if (thread.joinable()) thread.join();
+  }
 }
 
 void ServerProcess::drain(int fd, bool is_stderr) {

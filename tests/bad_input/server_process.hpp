@@ -62,6 +62,9 @@ class ServerProcess {
   std::string stderr_tail() const;
 
  private:
+  void start_and_initialize();
+  // SIGTERM, a bounded wait, then SIGKILL; then the drains end and are joined.
+  void stop_and_join();
   void drain(int fd, bool is_stderr);
   Exchange send_stdio(const std::string& bytes, long id, std::chrono::milliseconds timeout);
   Exchange send_http(const std::string& bytes, std::chrono::milliseconds timeout);

@@ -545,7 +545,7 @@ TEST_CASE("a tool added upstream after start is found after its tools/list_chang
 
   upstream.server.add_tool(echo_tool("get_file_report", object_schema({{"hash", "string"}})));
   std::optional<gw::CallResult> result;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!result && std::chrono::steady_clock::now() < give_up) {
     try {
       result = gateway.call("get_file_report", {{"hash", "44d88612fea8a8f36de82e1278abb02f"}});
