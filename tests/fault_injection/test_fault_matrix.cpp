@@ -90,6 +90,23 @@ class FaultRig {
  public:
   // `concurrency`: the gateway's calls in flight to the upstream.
   explicit FaultRig(Wire wire, int concurrency = 64) : wire_(wire) {
+    try {
+      start(concurrency);
+    } catch (...) {
+      // No destructor runs for a constructor that throws: without this, the log the front's readers
+      // write would be destroyed under them and their joinable threads would end the run (std::terminate).
+      stop();
+      throw;
+    }
+  }
+
+  ~FaultRig() { stop(); }
+
+  FaultRig(const FaultRig&) = delete;
+  FaultRig& operator=(const FaultRig&) = delete;
+
+ private:
+  void start(int concurrency) {
     static std::atomic<int> counter{0};
     dir_ = fs::temp_directory_path() / fmt::format("lh-fault-rig-{}-{}", ::getpid(), counter++);
     fs::create_directories(dir_);
@@ -111,7 +128,7 @@ class FaultRig {
     const std::vector<std::string> secops = {LH_TEST_SECOPS_LOCAL, "--data", LH_TEST_DEMO_DATA, "--cases", cases,
                                              "--log-level", "warn"};
     Json server;
-    if (wire == Wire::stdio) {
+    if (wire_ == Wire::stdio) {
       Json args = {"--control", control_, "--state", state_, "--"};
       for (const auto& arg : secops) args.push_back(arg);
       server = {{"command", LH_TEST_FAULT_UPSTREAM}, {"args", args}};
@@ -142,7 +159,7 @@ class FaultRig {
     client_->connect();
   }
 
-  ~FaultRig() {
+  void stop() {
     if (client_) client_->close();
     client_.reset();
     if (front_) {
@@ -151,14 +168,15 @@ class FaultRig {
       if (!front_->wait_for_exit(std::chrono::seconds(15))) front_->signal_group(SIGKILL);
       front_->wait_for_exit(std::chrono::seconds(15));
     }
-    for (auto& thread : front_readers_) thread.join();
+    for (auto& thread : front_readers_) {
+      if (thread.joinable()) thread.join();
+    }
     front_.reset();
     std::error_code ignored;
-    fs::remove_all(dir_, ignored);
+    if (!dir_.empty()) fs::remove_all(dir_, ignored);
   }
 
-  FaultRig(const FaultRig&) = delete;
-  FaultRig& operator=(const FaultRig&) = delete;
+ public:
 
   // From now on, these rules (counting each tool's calls from 1 again).
   void set_faults(const std::vector<std::string>& rules) {
