@@ -136,8 +136,12 @@ SecopsLocalHttp::SecopsLocalHttp(const std::vector<std::string>& args)
                                            process_->describe_status(), stderr_tail()));
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error(fmt::format("secops-local did not listen on 127.0.0.1:{} within 120 s: {}", port_,
-                                           stderr_tail()));
+      const std::string message = fmt::format("secops-local did not listen on 127.0.0.1:{} within 120 s: {}", port_,
+                                              stderr_tail());
+      // The drains are joined as this constructor unwinds, and they end only once the child is gone.
+      process_->signal_group(SIGKILL);
+      process_->wait_for_exit(std::chrono::seconds(10));
+      throw std::runtime_error(message);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
