@@ -83,16 +83,15 @@ HuntOutcome HuntServer::hunt(const Json& arguments) {
 
 namespace {
 
-bool port_accepts(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return ok;
+// The port in secops-local's "listening on http://127.0.0.1:PORT/mcp" line (printed once it serves), or 0.
+int announced_port(const std::string& output) {
+  constexpr std::string_view kAnnouncement = "secops-local: listening on http://127.0.0.1:";
+  const auto at = output.find(kAnnouncement);
+  if (at == std::string::npos) return 0;
+  const auto digits = at + kAnnouncement.size();
+  const auto end = output.find_first_not_of("0123456789", digits);
+  if (end == std::string::npos || end == digits) return 0;  // the line is not complete yet
+  return std::stoi(output.substr(digits, end - digits));
 }
 
 // Reads `fd` to its end so that the child never blocks on a full pipe; keeps the last bytes when asked.
@@ -120,24 +119,26 @@ std::mutex& stderr_mutex() {
 }  // namespace
 
 SecopsLocalHttp::SecopsLocalHttp(const std::vector<std::string>& args)
-    : port_(unused_port()), stderr_text_(std::make_shared<std::string>()) {
+    : stderr_text_(std::make_shared<std::string>()) {
   transport::SubprocessOptions options;
   options.command = secops_local_executable();
-  options.args = {"--http", fmt::format("127.0.0.1:{}", port_), "--log-level", "warn"};
+  // Port 0: secops-local binds a free port itself and says which. A port picked here could be taken by
+  // another process before the child binds it (and a connect test would then reach that process).
+  options.args = {"--http", "127.0.0.1:0", "--log-level", "warn"};
   options.args.insert(options.args.end(), args.begin(), args.end());
   process_ = transport::Subprocess::spawn(options);
   process_->close_stdin();
   stdout_drain_ = std::jthread([fd = process_->stdout_fd()] { drain(fd, nullptr, nullptr); });
   stderr_drain_ = std::jthread([fd = process_->stderr_fd(), text = stderr_text_] { drain(fd, text.get(), &stderr_mutex()); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!port_accepts(port_)) {
+  while ((port_ = announced_port(stderr_tail())) == 0) {
     if (process_->exited()) {
-      throw std::runtime_error(fmt::format("secops-local --http 127.0.0.1:{} exited ({}): {}", port_,
+      throw std::runtime_error(fmt::format("secops-local --http 127.0.0.1:0 exited ({}): {}",
                                            process_->describe_status(), stderr_tail()));
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      const std::string message = fmt::format("secops-local did not listen on 127.0.0.1:{} within 120 s: {}", port_,
-                                              stderr_tail());
+      const std::string message =
+          fmt::format("secops-local did not say where it listens within 120 s: {}", stderr_tail());
       // The drains are joined as this constructor unwinds, and they end only once the child is gone.
       process_->signal_group(SIGKILL);
       process_->wait_for_exit(std::chrono::seconds(10));
