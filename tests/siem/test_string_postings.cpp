@@ -37,11 +37,12 @@ void check_against_reference(const std::vector<std::pair<std::uint32_t, std::uin
   CHECK(pairs.capacity() == 0);  // the pairs' memory is given back, not kept
   REQUIRE(postings.size() == expected.size());
   std::size_t index = 0;
-  for (const auto& [value, events] : expected) {
+  for (const auto& item : expected) {
+    const std::uint32_t value = item.first;
     INFO("value " << value);
     CHECK(postings.value_at(index) == value);
-    CHECK(to_vector(postings.list_at(index)) == events);
-    CHECK(to_vector(postings.find(value)) == events);
+    CHECK(to_vector(postings.list_at(index)) == item.second);
+    CHECK(to_vector(postings.find(value)) == item.second);
     ++index;
   }
 }
