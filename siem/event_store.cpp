@@ -45,6 +45,27 @@ struct BatchEntry {
   std::uint32_t value = 0;
 };
 
+// A slice's values while they are built: appending (some forty times per event) is a compare and a store;
+// growing, off that path, doubles through PageAllocator. The buffer is kept from slice to slice.
+class BatchEntries {
+ public:
+  void push_back(const BatchEntry& entry) {
+    if (size_ == entries_.size()) [[unlikely]] grow();
+    entries_[size_++] = entry;
+  }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  void truncate(std::size_t size) { size_ = std::min(size, size_); }
+  void clear() { size_ = 0; }
+  const BatchEntry& operator[](std::size_t index) const { return entries_[index]; }
+  [[nodiscard]] const BatchEntry* begin() const { return entries_.data(); }
+  [[nodiscard]] const BatchEntry* end() const { return entries_.data() + size_; }
+
+ private:
+  void grow() { entries_.resize(std::max<std::size_t>(4096, entries_.size() * 2)); }
+  PageVector<BatchEntry> entries_;
+  std::size_t size_ = 0;
+};
+
 // All entries, in fixed-size blocks: growing never copies what is stored (a doubling vector would need
 // three times its size at the moment it reallocates). An event's entries never straddle two blocks.
 class EntryBlocks {
@@ -396,7 +417,7 @@ class StoreBatch final : public udm::EventBuilder {
     last_ordinal_ = current_.ordinal;
     return true;
   }
-  void abort() { entries_.resize(current_.first); }
+  void abort() { entries_.truncate(current_.first); }
   bool has_type(udm::FieldId field, udm::ValueType type) const {
     return field < traits_.type.size() && traits_.type[field] == type;
   }
@@ -510,7 +531,7 @@ class StoreBatch final : public udm::EventBuilder {
   const FieldTraits& traits_ = field_traits();
   StringPool pool_;
   InternCache recent_;  // in front of pool_
-  PageVector<BatchEntry> entries_;
+  BatchEntries entries_;
   std::vector<std::int64_t> big_ints_;
   PageVector<Pending> events_;
   Pending current_;

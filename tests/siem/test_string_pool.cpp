@@ -79,3 +79,26 @@ TEST_CASE("a cleared pool (and its cleared cache) starts afresh and reuses nothi
     CHECK(text == expected);
   }
 }
+
+TEST_CASE("the intern cache tells apart strings that differ in one byte at any position of any length") {
+  // The cache compares a short string by its first and last words and its length: every byte must count.
+  StringPool direct;
+  StringPool cached_pool;
+  InternCache cache;
+  for (std::size_t length = 1; length <= InternCache::kMaxCachedBytes + 2; ++length) {
+    const std::string base(length, 'm');
+    for (int round = 0; round < 2; ++round) {
+      for (std::size_t position = 0; position < length; ++position) {
+        for (const char replacement : {'n', '\0', '\xff'}) {
+          std::string variant = base;
+          variant[position] = replacement;
+          INFO("length " << length << " position " << position);
+          const auto expected = direct.intern(variant, false);
+          REQUIRE(cache.intern(cached_pool, variant, false) == expected);
+          REQUIRE(cache.intern(cached_pool, base, false) == direct.intern(base, false));
+        }
+      }
+    }
+  }
+  CHECK(cached_pool.size() == direct.size());
+}
