@@ -210,13 +210,14 @@ bool always_kept_raw_key(std::string_view key) {
   return std::find(kKept.begin(), kKept.end(), key) != kKept.end();
 }
 
-std::optional<std::int64_t> time_of(const FlatEvent& event, std::string_view key) {
-  const auto* field = event.find(key);
+std::optional<std::int64_t> time_of(const FlatField* field) {
   if (!field) return std::nullopt;
   const auto parsed = parse_timestamp(field->value);
   if (!parsed) return std::nullopt;
   return parsed->micros;
 }
+
+std::optional<std::int64_t> time_of(const FlatEvent& event, std::string_view key) { return time_of(event.find(key)); }
 
 std::string_view reporting_host(const FlatEvent& event) {
   for (std::string_view key : {"Hostname", "Computer", "FQDN", "ComputerName"}) {
@@ -257,8 +258,13 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
   const ResolvedRule* rule = event_id ? rule_index().find(source, *event_id) : nullptr;
 
   // ---- time
-  outcome.at_timestamp_us = time_of(event, "@timestamp");
-  outcome.time_created_us = time_of(event, "TimeCreated");
+  const FlatField* at_timestamp = event.find("@timestamp");
+  const FlatField* time_created = event.find("TimeCreated");
+  outcome.at_timestamp_us = time_of(at_timestamp);
+  // Shippers usually write the same text in both: parse it once.
+  outcome.time_created_us = at_timestamp != nullptr && time_created != nullptr && time_created->value == at_timestamp->value
+                                ? outcome.at_timestamp_us
+                                : time_of(time_created);
   outcome.event_time_us = time_of(event, "EventTime");
   if (source == LogSource::sysmon) outcome.utc_time_us = time_of(event, "UtcTime");
   if (outcome.utc_time_us) {

@@ -39,6 +39,14 @@ bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int
   return true;
 }
 
+// Two digits at a fixed position, or -1 (a fast path for the full "YYYY-MM-DDTHH:MM:SS" form every shipper
+// writes: loading parses two or three timestamps per event).
+int two_digits_at(std::string_view text, std::size_t pos) {
+  const unsigned tens = static_cast<unsigned char>(text[pos]) - unsigned{'0'};
+  const unsigned ones = static_cast<unsigned char>(text[pos + 1]) - unsigned{'0'};
+  return tens < 10 && ones < 10 ? static_cast<int>(tens * 10 + ones) : -1;
+}
+
 }  // namespace
 
 std::optional<ParsedTime> parse_timestamp(std::string_view text) {
@@ -46,16 +54,31 @@ std::optional<ParsedTime> parse_timestamp(std::string_view text) {
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
   std::size_t pos = 0;
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!read_digits(text, pos, 4, year) || pos >= text.size() || text[pos++] != '-') return std::nullopt;
-  if (!read_digits(text, pos, 2, month) || pos >= text.size() || text[pos++] != '-') return std::nullopt;
-  if (!read_digits(text, pos, 2, day)) return std::nullopt;
-  if (pos >= text.size() || (text[pos] != 'T' && text[pos] != ' ' && text[pos] != 't')) return std::nullopt;
-  ++pos;
-  if (!read_digits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != ':') return std::nullopt;
-  if (!read_digits(text, pos, 2, minute)) return std::nullopt;
-  if (pos < text.size() && text[pos] == ':') {
+  const bool full_form = text.size() >= 19 && text[4] == '-' && text[7] == '-' &&
+                         (text[10] == 'T' || text[10] == ' ' || text[10] == 't') && text[13] == ':' && text[16] == ':';
+  const int century = full_form ? two_digits_at(text, 0) : -1;
+  const int year_of_century = full_form ? two_digits_at(text, 2) : -1;
+  if (full_form && century >= 0 && year_of_century >= 0) {
+    year = century * 100 + year_of_century;
+    month = two_digits_at(text, 5);
+    day = two_digits_at(text, 8);
+    hour = two_digits_at(text, 11);
+    minute = two_digits_at(text, 14);
+    second = two_digits_at(text, 17);
+    if (month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return std::nullopt;
+    pos = 19;
+  } else {
+    if (!read_digits(text, pos, 4, year) || pos >= text.size() || text[pos++] != '-') return std::nullopt;
+    if (!read_digits(text, pos, 2, month) || pos >= text.size() || text[pos++] != '-') return std::nullopt;
+    if (!read_digits(text, pos, 2, day)) return std::nullopt;
+    if (pos >= text.size() || (text[pos] != 'T' && text[pos] != ' ' && text[pos] != 't')) return std::nullopt;
     ++pos;
-    if (!read_digits(text, pos, 2, second)) return std::nullopt;
+    if (!read_digits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != ':') return std::nullopt;
+    if (!read_digits(text, pos, 2, minute)) return std::nullopt;
+    if (pos < text.size() && text[pos] == ':') {
+      ++pos;
+      if (!read_digits(text, pos, 2, second)) return std::nullopt;
+    }
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
   std::int64_t fraction_micros = 0;

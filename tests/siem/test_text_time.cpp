@@ -56,6 +56,25 @@ TEST_CASE("timestamp spellings") {
   CHECK_FALSE(parse_timestamp("2020-09-20 12:16:06 junk").has_value());
 }
 
+TEST_CASE("a timestamp with a non-digit in any position of its full form is rejected") {
+  const std::string valid = "2020-09-20T12:16:06.123Z";
+  REQUIRE(parse_timestamp(valid));
+  CHECK(format_rfc3339(parse_timestamp("1999-12-31 23:59:59")->micros) == "1999-12-31T23:59:59Z");
+  CHECK(format_rfc3339(parse_timestamp("2020-09-20T12:16")->micros) == "2020-09-20T12:16:00Z");
+  for (const std::size_t position : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+    for (const char replacement : {'/', ':', 'a', ' '}) {
+      std::string broken = valid;
+      broken[position] = replacement;
+      INFO(broken);
+      CHECK_FALSE(parse_timestamp(broken).has_value());
+    }
+  }
+  CHECK_FALSE(parse_timestamp("2020-09-20T24:00:00Z").has_value());
+  CHECK_FALSE(parse_timestamp("2020-09-20T12:60:00Z").has_value());
+  CHECK_FALSE(parse_timestamp("2020-00-20T12:00:00Z").has_value());
+  CHECK_FALSE(parse_timestamp("2020-09-32T12:00:00Z").has_value());
+}
+
 TEST_CASE("clock offsets round to quarter hours") {
   constexpr std::int64_t s = 1'000'000;
   CHECK(rounded_median_offset({5 * 3600 * s - 2 * s, 5 * 3600 * s + 1 * s, 5 * 3600 * s}) == 5 * 3600 * s);
