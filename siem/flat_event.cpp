@@ -1,5 +1,7 @@
 #include "siem/flat_event.hpp"
 
+#include <algorithm>
+
 #include "siem/text_util.hpp"
 
 namespace lh::siem {
@@ -7,16 +9,20 @@ namespace {
 constexpr std::size_t kScratchChunk = 16 * 1024;
 }
 
-void FlatEvent::clear() {
-  fields_.clear();
-  key_tags_.clear();
-  index_.fill(0);
-  duplicate_keys_ = false;
+void FlatEvent::release_scratch() {
   for (auto& chunk : scratch_chunks_) chunk.clear();
   scratch_chunk_in_use_ = 0;
+  scratch_in_use_ = false;
+}
+
+void FlatEvent::grow() {
+  const std::size_t capacity = std::max<std::size_t>(64, fields_.size() * 2);
+  fields_.resize(capacity);
+  key_tags_.resize(capacity);
 }
 
 std::string_view FlatEvent::store(std::string_view text) {
+  scratch_in_use_ = true;
   // Find a chunk with room; a chunk's capacity is reserved once so appends never reallocate it.
   while (scratch_chunk_in_use_ < scratch_chunks_.size()) {
     auto& chunk = scratch_chunks_[scratch_chunk_in_use_];
@@ -35,33 +41,15 @@ std::string_view FlatEvent::store(std::string_view text) {
   return std::string_view(scratch_chunks_.back());
 }
 
-void FlatEvent::add(std::string_view key, std::string_view value, bool is_number) {
-  fields_.push_back(FlatField{key, value, is_number});
-  remember(key);
-}
-
 void FlatEvent::add_copy(std::string_view key, std::string_view value, bool is_number) {
-  fields_.push_back(FlatField{key, store(value), is_number});
-  remember(key);
+  const auto stored_value = store(value);
+  add(key, stored_value, is_number);
 }
 
 void FlatEvent::add_copy_key(std::string_view key, std::string_view value, bool is_number) {
   const auto stored_key = store(key);
-  fields_.push_back(FlatField{stored_key, store(value), is_number});
-  remember(key);
-}
-
-void FlatEvent::remember(std::string_view key) {
-  const std::uint32_t tag = key_tag(key);
-  key_tags_.push_back(tag);
-  if (key_tags_.size() > kIndexedFields) return;
-  std::size_t slot = index_slot(tag);
-  while (index_[slot] != 0) {
-    const std::size_t other = index_[slot] - 1u;
-    if (key_tags_[other] == tag && fields_[other].key == key) duplicate_keys_ = true;
-    slot = (slot + 1) % kIndexSlots;
-  }
-  index_[slot] = static_cast<std::uint8_t>(key_tags_.size());
+  const auto stored_value = store(value);
+  add(stored_key, stored_value, is_number);
 }
 
 const FlatField* FlatEvent::find(std::string_view key) const {
@@ -71,7 +59,7 @@ const FlatField* FlatEvent::find(std::string_view key) const {
     if (key_tags_[i] == tag && fields_[i].key == key) return &fields_[i];
   }
   // Fields beyond the indexed ones (rare: very wide events).
-  for (std::size_t i = kIndexedFields; i < key_tags_.size(); ++i) {
+  for (std::size_t i = kIndexedFields; i < count_; ++i) {
     if (key_tags_[i] == tag && fields_[i].key == key) return &fields_[i];
   }
   return nullptr;

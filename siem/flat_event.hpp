@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,16 +21,30 @@ struct FlatField {
 
 class FlatEvent {
  public:
-  void clear();
+  void clear() {
+    count_ = 0;
+    index_.fill(0);
+    duplicate_keys_ = false;
+    if (scratch_in_use_) release_scratch();
+  }
 
-  // Adds a field whose key/value bytes outlive this event's use (record buffer, parser strings).
-  void add(std::string_view key, std::string_view value, bool is_number = false);
+  // Adds a field whose key/value bytes outlive this event's use (record buffer, parser strings). Inlined:
+  // the JSON-lines reader adds some thirty fields per event.
+#if defined(__GNUC__)
+  [[gnu::always_inline]]
+#endif
+  void add(std::string_view key, std::string_view value, bool is_number = false) {
+    if (count_ == fields_.size()) [[unlikely]] grow();
+    fields_[count_] = FlatField{key, value, is_number};
+    remember(key);
+  }
   // Adds a field whose value is copied into scratch storage (decoded or synthesised text).
   void add_copy(std::string_view key, std::string_view value, bool is_number = false);
   void add_copy_key(std::string_view key, std::string_view value, bool is_number = false);
 
-  [[nodiscard]] const std::vector<FlatField>& fields() const { return fields_; }
-  [[nodiscard]] std::size_t size() const { return fields_.size(); }
+  // The fields in the order they were added (a contiguous range: data(), size(), operator[], iteration).
+  [[nodiscard]] std::span<const FlatField> fields() const { return {fields_.data(), count_}; }
+  [[nodiscard]] std::size_t size() const { return count_; }
   // First field with exactly this key (keys are case-sensitive as in Windows XML).
   [[nodiscard]] const FlatField* find(std::string_view key) const;
   [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const;
@@ -50,23 +65,45 @@ class FlatEvent {
   [[nodiscard]] std::uint32_t key_tag_at(std::size_t index) const { return key_tags_[index]; }
 
  private:
+  // Fields and the tags of their keys live in arrays that only grow: fields_[0, count_) are this event's,
+  // so that adding a field is two stores and an index probe, with one capacity check.
   std::vector<FlatField> fields_;
-  // Per field, the tag of its key; and an open-addressing table over the tags of the first kIndexedFields
-  // fields (1 + field index; 0 is empty), so find() (some ten calls per event from the normaliser) probes a
-  // slot or two instead of comparing against every key. Linear probing keeps equal keys in insertion order,
-  // so the first field with a key is still the one found.
-  static constexpr std::size_t kIndexSlots = 64;
   std::vector<std::uint32_t> key_tags_;
+  std::size_t count_ = 0;
+  // An open-addressing table over the tags of the first kIndexedFields fields (1 + field index; 0 is empty),
+  // so find() (some ten calls per event from the normaliser) probes a slot or two instead of comparing
+  // against every key. Linear probing keeps equal keys in insertion order, so the first field with a key is
+  // still the one found.
+  static constexpr std::size_t kIndexSlots = 64;
   bool duplicate_keys_ = false;
+  bool scratch_in_use_ = false;
   std::array<std::uint8_t, kIndexSlots> index_{};
   static std::size_t index_slot(std::uint32_t tag) {
     return static_cast<std::size_t>((tag * 0x9E3779B1u) >> 26);  // top 6 bits: kIndexSlots == 64
   }
-  void remember(std::string_view key);
+  // Records the tag of fields_[count_]'s key, indexes it, and counts the field in.
+#if defined(__GNUC__)
+  [[gnu::always_inline]]
+#endif
+  void remember(std::string_view key) {
+    const std::uint32_t tag = key_tag(key);
+    key_tags_[count_] = tag;
+    ++count_;
+    if (count_ > kIndexedFields) return;
+    std::size_t slot = index_slot(tag);
+    while (index_[slot] != 0) {
+      const std::size_t other = index_[slot] - 1u;
+      if (key_tags_[other] == tag && fields_[other].key == key) duplicate_keys_ = true;
+      slot = (slot + 1) % kIndexSlots;
+    }
+    index_[slot] = static_cast<std::uint8_t>(count_);
+  }
+  void grow();
   // Stable storage for copied strings: chunks never move once allocated.
   std::vector<std::string> scratch_chunks_;
   std::size_t scratch_chunk_in_use_ = 0;
   std::string_view store(std::string_view text);
+  void release_scratch();
 };
 
 }  // namespace lh::siem
