@@ -1,8 +1,13 @@
 #include "siem/input_json.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <fmt/format.h>
 
@@ -92,6 +97,108 @@ bool is_native_udm(simdjson::dom::object object) {
   return false;
 }
 
+// Bytes a JSON string scan stops at: '"', '\\', and (as signed bytes below 0x20) control characters, which
+// JSON forbids unescaped, and non-ASCII bytes, whose UTF-8 needs checking.
+// Returns the first such byte at or after `from`, or a position at or past `end` when there is none before
+// `end`. Reads whole blocks of 16 bytes, so up to 15 bytes past `end` (the caller's padding).
+inline const char* find_string_special(const char* from, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  while (true) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from));
+    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)),
+                                         _mm_cmplt_epi8(block, space));
+    const auto hits = static_cast<unsigned>(_mm_movemask_epi8(special));
+    if (hits != 0) return from + __builtin_ctz(hits);
+    from += 16;
+    if (from >= end) return from;
+  }
+#else
+  while (from < end && *from != '"' && *from != '\\' && static_cast<signed char>(*from) >= 0x20) ++from;
+  return from;
+#endif
+}
+
+// The body of a JSON string starting at `from` (after its opening quote): where its closing quote is, whether
+// it holds escapes and non-ASCII bytes. nullptr when it is not closed before `end` or holds a control
+// character (left to the DOM parser to report).
+inline const char* find_string_end(const char* from, const char* end, bool& escaped, bool& non_ascii) {
+  const char* at = from;
+  while (true) {
+    at = find_string_special(at, end);
+    if (at >= end) return nullptr;
+    const auto c = static_cast<unsigned char>(*at);
+    if (c == '"') return at;
+    if (c == '\\') {
+      escaped = true;
+      at += 2;  // the escaped byte, whatever it is, cannot close the string
+      if (at >= end) return nullptr;
+    } else if (c >= 0x80) {
+      non_ascii = true;
+      ++at;
+    } else {
+      return nullptr;
+    }
+  }
+}
+
+// Decodes the escapes of the string body [from, to) into `out`; false on a \u escape (left to the DOM parser,
+// which also checks surrogate pairs) or an invalid one. Advances `out` past the decoded bytes; up to 15
+// bytes after them may be written too, and `from` is read in blocks of 16 (the caller's padding).
+inline bool decode_simple_escapes(const char* from, const char* to, char*& out) {
+  while (true) {
+#if defined(__SSE2__)
+    // Copy whole blocks; stop at the first backslash (or at the end: the bytes past `to` are not kept).
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const char* next = to;
+    while (from < to) {
+      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), block);
+      const auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, backslash)));
+      if (hits != 0) {
+        const auto run = static_cast<std::size_t>(__builtin_ctz(hits));
+        if (from + run < to) {
+          next = from + run;
+          break;
+        }
+      }
+      from += 16;
+      out += 16;
+    }
+    if (next >= to) {
+      out -= from - to;  // from passed `to` by the last block's extra bytes
+      return true;
+    }
+    out += next - from;
+    from = next;
+#else
+    const char* next = from;
+    while (next < to && *next != '\\') *out++ = *next++;
+    if (next >= to) return true;
+    from = next;
+#endif
+    switch (from[1]) {
+      case '"': *out++ = '"'; break;
+      case '\\': *out++ = '\\'; break;
+      case '/': *out++ = '/'; break;
+      case 'b': *out++ = '\b'; break;
+      case 'f': *out++ = '\f'; break;
+      case 'n': *out++ = '\n'; break;
+      case 'r': *out++ = '\r'; break;
+      case 't': *out++ = '\t'; break;
+      default: return false;
+    }
+    from += 2;
+  }
+}
+
+// JSON's whitespace; all four are below '!', which most bytes after a token are not.
+inline bool is_json_space(char c) {
+  return static_cast<unsigned char>(c) <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
 class UnitParser {
  public:
   explicit UnitParser(RecordSink& sink) : sink_(sink) {}
@@ -138,6 +245,8 @@ class UnitParser {
         if (length > kMaxJsonDocumentBytes) {
           sink_.on_bad_record(line, fmt::format("line of {} bytes exceeds the {} byte limit", length,
                                                 kMaxJsonDocumentBytes));
+        } else if (fast_path_.flatten(a, length, event_)) {
+          sink_.on_flat_event(event_, line);
         } else if (auto error = parse_one(a, length, element); error) {
           sink_.on_bad_record(line, fmt::format("invalid JSON: {}", simdjson::error_message(error)));
         } else {
@@ -242,6 +351,7 @@ class UnitParser {
  private:
   RecordSink& sink_;
   simdjson::dom::parser parser_{kMaxJsonDocumentBytes};
+  JsonLineFlattener fast_path_;
   FlatEvent event_;
 };
 
@@ -281,8 +391,9 @@ class StreamBuffer {
     buffer_.resize(capacity_ + simdjson::SIMDJSON_PADDING);
   }
 
-  // JSON lines from pos_ to the end of the input, the first one numbered `line`.
-  bool parse_lines(UnitParser& parser, RecordSink& sink, std::size_t line) {
+  // JSON lines from pos_ to the end of the input, the first one numbered `line`; `line` ends as the number
+  // of the line after the last newline parsed.
+  bool parse_lines(UnitParser& parser, RecordSink& sink, std::size_t& line) {
     while (true) {
       const char* block = buffer_.data() + pos_;
       const std::size_t available = filled_ - pos_;
@@ -371,16 +482,33 @@ bool parse_json_stream(const ByteReader& read, RecordSink& sink, std::size_t chu
     parser.parse_unit(in.buffer_.data() + in.pos_, in.filled_ - in.pos_);
     return true;
   }
-  return in.parse_lines(parser, sink, 1);
+  std::size_t line = 1;
+  return in.parse_lines(parser, sink, line);
 }
 
 bool parse_json_lines_stream(const ByteReader& read, RecordSink& sink, bool skip_byte_order_mark,
-                             std::size_t chunk_bytes) {
+                             std::size_t chunk_bytes, std::uint64_t* newlines) {
   UnitParser parser(sink);
   StreamBuffer in(read, chunk_bytes);
-  if (!in.fill()) return false;
-  if (skip_byte_order_mark) in.pos_ = skip_bom(in.buffer_.data(), in.filled_);
-  return in.parse_lines(parser, sink, 1);
+  // The number of the line after the last one parsed tells how many newlines were read; bytes read but not
+  // yet parsed when reading fails are counted apart.
+  std::size_t line = 1;
+  bool ok = in.fill();
+  if (ok) {
+    if (skip_byte_order_mark) in.pos_ = skip_bom(in.buffer_.data(), in.filled_);
+    ok = in.parse_lines(parser, sink, line);
+  }
+  if (newlines != nullptr) {
+    *newlines = line - 1;
+    if (!ok) {
+      const char* const end = in.buffer_.data() + in.filled_;
+      for (const char* at = in.buffer_.data() + in.pos_;
+           (at = static_cast<const char*>(std::memchr(at, '\n', static_cast<std::size_t>(end - at)))) != nullptr; ++at) {
+        ++*newlines;
+      }
+    }
+  }
+  return ok;
 }
 
 std::optional<bool> starts_as_json_lines(const char* data, std::size_t size, bool complete) {
@@ -408,6 +536,109 @@ void parse_json_unit(const char* data, std::size_t size, RecordSink& sink) {
 
 void parse_json_unit(const simdjson::padded_string& buffer, RecordSink& sink) {
   parse_json_unit(buffer.data(), buffer.size(), sink);
+}
+
+}  // namespace lh::siem
+
+namespace lh::siem {
+
+bool JsonLineFlattener::flatten(const char* line, std::size_t size, FlatEvent& out) {
+  out.clear();
+  // Lines arrive with surrounding blanks trimmed: an object starts and ends the line.
+  if (size < 2 || line[0] != '{' || line[size - 1] != '}') return false;
+  const char* const end = line + size;
+  const char* at = line + 1;
+  // Single bytes are read at `at` <= end + 1 (the padding): a byte read there is never accepted, as the
+  // object must end exactly at `end`, and every longer read is bounded by `end`.
+  auto skip_space = [&] {
+    while (at < end && is_json_space(*at)) ++at;
+  };
+  // Few lines hold an '&' at all; without one no value needs HTML-unescaping (\u escapes are declined, and
+  // the simple ones never decode to '&').
+  const bool line_has_ampersand = std::memchr(line, '&', size) != nullptr;
+  bool non_ascii = false;
+  if (decoded_.size() < size + 16) decoded_.resize(size + 16);
+  char* decoded_end = decoded_.data();
+  skip_space();
+  if (*at == '}') {
+    ++at;
+  } else {
+    while (true) {
+      // Key: a string without escapes.
+      if (*at != '"') return false;
+      bool escaped = false;
+      const char* key_end = find_string_end(at + 1, end, escaped, non_ascii);
+      if (key_end == nullptr || escaped) return false;
+      const std::string_view key(at + 1, static_cast<std::size_t>(key_end - at - 1));
+      at = key_end + 1;
+      if (*at != ':') {
+        skip_space();
+        if (*at != ':') return false;
+      }
+      ++at;
+      if (is_json_space(*at)) skip_space();
+      switch (*at) {
+        case '"': {
+          escaped = false;
+          const char* value_end = find_string_end(at + 1, end, escaped, non_ascii);
+          if (value_end == nullptr) return false;
+          std::string_view value(at + 1, static_cast<std::size_t>(value_end - at - 1));
+          if (escaped) {
+            char* const start = decoded_end;
+            if (!decode_simple_escapes(value.data(), value_end, decoded_end)) return false;
+            value = std::string_view(start, static_cast<std::size_t>(decoded_end - start));
+          }
+          at = value_end + 1;
+          if (line_has_ampersand && value.find('&') != std::string_view::npos) {
+            out.add_copy(key, html_unescape(value));
+          } else {
+            out.add(key, value);
+          }
+          break;
+        }
+        case 't':
+          if (end - at < 4 || std::memcmp(at, "true", 4) != 0) return false;
+          out.add(key, std::string_view(at, 4));
+          at += 4;
+          break;
+        case 'f':
+          if (end - at < 5 || std::memcmp(at, "false", 5) != 0) return false;
+          out.add(key, std::string_view(at, 5));
+          at += 5;
+          break;
+        case 'n':
+          if (end - at < 4 || std::memcmp(at, "null", 4) != 0) return false;
+          at += 4;
+          break;
+        default: {
+          // An integer that fits int64 as written: its text is what formatting the parsed value gives. "-0",
+          // leading zeros, more digits, fractions and exponents go to the DOM path.
+          const char* digits = at;
+          if (*at == '-') ++at;
+          const char* first_digit = at;
+          while (at < end && *at >= '0' && *at <= '9') ++at;
+          const auto count = at - first_digit;
+          if (count == 0 || count > 18 || (*first_digit == '0' && (count > 1 || first_digit != digits))) return false;
+          out.add(key, std::string_view(digits, static_cast<std::size_t>(at - digits)), true);
+          break;
+        }
+      }
+      // After a value: ',' and the next key, or the closing '}', maybe after whitespace. A literal or number
+      // run on by other bytes ("truex", "12.5", "1e3") fails here.
+      if (is_json_space(*at)) skip_space();
+      if (*at == ',') {
+        ++at;
+        if (is_json_space(*at)) skip_space();
+        continue;
+      }
+      if (*at != '}') return false;
+      ++at;
+      break;
+    }
+  }
+  // Nothing may follow the object, and non-ASCII text must be valid UTF-8 as the DOM parser requires.
+  if (at != end) return false;
+  return !non_ascii || simdjson::validate_utf8(line, size);
 }
 
 }  // namespace lh::siem

@@ -301,13 +301,9 @@ std::string read_json_lines_part(const InputUnit& unit, std::uint64_t begin, std
           return -1;
         }
         remaining -= got;
-        // memchr is vectorised; lines are long enough that one call per line is cheap.
-        for (const char* at = into; (at = static_cast<const char*>(std::memchr(at, '\n', static_cast<std::size_t>(into + got - at)))) != nullptr; ++at) {
-          ++newlines;
-        }
         return static_cast<std::ptrdiff_t>(got);
       },
-      sink, begin == 0, kPartChunkBytes);
+      sink, begin == 0, kPartChunkBytes, &newlines);
   return ok ? std::string() : read_error;
 }
 

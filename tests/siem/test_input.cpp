@@ -2,8 +2,11 @@
 
 #include <zip.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <random>
+#include <tuple>
 
 #include "siem/event_store.hpp"
 #include "siem/input_evtx.hpp"
@@ -318,4 +321,158 @@ TEST_CASE("streaming keeps line numbers across chunk boundaries and long lines")
   // A failing reader is reported.
   CollectingSink failing;
   CHECK_FALSE(parse_json_stream([](char*, std::size_t) -> std::ptrdiff_t { return -1; }, failing));
+}
+
+namespace {
+
+// What the DOM path makes of one JSON line: nullopt when it reports the line (malformed, not an object) or
+// hands it over as native UDM; otherwise the flattened fields.
+using FieldList = std::vector<std::tuple<std::string, std::string, bool>>;
+
+std::optional<FieldList> dom_flatten(const std::string& line) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(line);
+  simdjson::dom::element root;
+  if (parser.parse(padded).get(root) != simdjson::SUCCESS) return std::nullopt;
+  simdjson::dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
+  for (auto field : object) {
+    if (field.key == "udm" || field.key == "metadata") {
+      if (field.value.type() == simdjson::dom::element_type::OBJECT) return std::nullopt;
+      break;
+    }
+  }
+  FlatEvent event;
+  REQUIRE(flatten_json_object(root, event));
+  FieldList out;
+  for (const auto& field : event.fields()) out.emplace_back(field.key, field.value, field.is_number);
+  return out;
+}
+
+// The fast path over `line` followed by padding bytes that would complete a truncated line if they were
+// read as part of it.
+std::optional<FieldList> fast_flatten(JsonLineFlattener& flattener, const std::string& line, char padding) {
+  std::vector<char> buffer(line.begin(), line.end());
+  buffer.resize(line.size() + simdjson::SIMDJSON_PADDING, padding);
+  FlatEvent event;
+  if (!flattener.flatten(buffer.data(), line.size(), event)) return std::nullopt;
+  FieldList out;
+  for (const auto& field : event.fields()) out.emplace_back(field.key, field.value, field.is_number);
+  return out;
+}
+
+std::string random_json_line(std::mt19937& random) {
+  static const std::vector<std::string> keys = {"EventID", "Image", "CommandLine", "User", "a", "", "udm", "metadata",
+                                                "Image", "Hostname", "k\\u0041", "k\\\"q", "Zé"};
+  static const std::vector<std::string> values = {
+      R"("plain")", R"("")", R"("C:\\Windows\\system32\\svchost.exe")", R"("say \"hi\"\n\t\/\b\f\r")",
+      R"("x\u0041y")", R"("a\u0026amp;b")", R"("\ud83d\ude00")", R"("\ud83d")", R"("1&gt; x 2&gt;&amp;1")",
+      "\"caf\xC3\xA9 \xE4\xB8\xAD\"", "\"bad \xC3 utf8\"", "\"bad \xFF\"", "\"ctl \x01 char\"", R"("bad \x escape")",
+      "0", "-0", "12", "-5", "007", "1.5", "1e3", "-1.25E-2", "123456789012345678", "-123456789012345678",
+      "1234567890123456789", "99999999999999999999", "-", "4624", "true", "false", "null", "truex", "nul",
+      R"({"task":"t","n":{"x":1}})", R"({})", R"([1,"x",{"y":null}])", R"([])", R"({"eventType":"X"})"};
+  static const std::vector<std::string> spaces = {"", "", "", " ", "\t", "  ", "\r"};
+  auto pick = [&](const std::vector<std::string>& from) { return from[random() % from.size()]; };
+  std::string line = "{" + pick(spaces);
+  const std::size_t count = random() % 8;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) line += pick(spaces) + "," + pick(spaces);
+    line += "\"" + pick(keys) + "\"" + pick(spaces) + ":" + pick(spaces) + pick(values);
+  }
+  return line + pick(spaces) + "}";
+}
+
+std::string mutate(std::string line, std::mt19937& random) {
+  static const std::string bytes = "{}[]\":,\\ ntfu0123456789-.eE&\x01\xC3\xFF";
+  const std::size_t edits = 1 + random() % 3;
+  for (std::size_t i = 0; i < edits && !line.empty(); ++i) {
+    const std::size_t at = random() % line.size();
+    switch (random() % 4) {
+      case 0: line.erase(at, 1); break;
+      case 1: line.insert(line.begin() + static_cast<std::ptrdiff_t>(at), bytes[random() % bytes.size()]); break;
+      case 2: line[at] = bytes[random() % bytes.size()]; break;
+      default: line.resize(at); break;
+    }
+  }
+  return line;
+}
+
+}  // namespace
+
+TEST_CASE("JSON-lines fast path: exactly the DOM path's fields, or declines") {
+  JsonLineFlattener flattener;
+  std::mt19937 random(7);
+  std::size_t accepted = 0;
+  std::size_t checked = 0;
+  auto compare = [&](const std::string& line) {
+    for (const char padding : {'}', '"', ' ', '\0'}) {
+      const auto fast = fast_flatten(flattener, line, padding);
+      ++checked;
+      if (!fast) continue;
+      ++accepted;
+      const auto dom = dom_flatten(line);
+      INFO("line: ", line);
+      REQUIRE(dom.has_value());
+      REQUIRE(*fast == *dom);
+    }
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const std::string line = random_json_line(random);
+    compare(line);
+    compare(mutate(line, random));
+  }
+  // The fast path does take the plain shapes (a real share of the generated lines), and not everything.
+  CHECK(accepted > checked / 10);
+  CHECK(accepted < checked);
+
+  // Shapes it must take itself, with the values the DOM path gives.
+  const std::string windows =
+      R"({"EventID":4624,"Image":"C:\\Windows\\system32\\svchost.exe","Initiated":"true","n":null,"b":false,"Level":-5})";
+  const auto fast = fast_flatten(flattener, windows, '}');
+  REQUIRE(fast.has_value());
+  using F = std::tuple<std::string, std::string, bool>;
+  CHECK(*fast == FieldList{F{"EventID", "4624", true}, F{"Image", R"(C:\Windows\system32\svchost.exe)", false},
+                           F{"Initiated", "true", false}, F{"b", "false", false}, F{"Level", "-5", true}});
+  CHECK(fast_flatten(flattener, R"({ "a" : "x&amp;y" , "a":"2" })", '}') ==
+        FieldList{F{"a", "x&y", false}, F{"a", "2", false}});
+  CHECK(fast_flatten(flattener, "{}", '}') == FieldList{});
+  // Declined: left to the DOM path (errors, nesting, arrays, \u escapes, fractions, trailing bytes).
+  for (const std::string declined : {R"({"a":1}})", R"({"a":1},{"b":2})", R"({"a":1} {"b":2})", R"({"a":{"b":1}})",
+                                     R"({"a":[1]})", R"({"a":"\u0041"})", R"({"a":1.5})", R"({"a":-0})", R"({"a":01})",
+                                     R"({"a":1)", R"({"a":"x})", R"({"a" 1})", R"({"a":truex})", "[1]", "\"s\"",
+                                     "{\"a\":\"\x01\"}", "{\"a\":\"\xC3\"}", R"({"a":"\q"})", R"({"k\"":1})"}) {
+    CAPTURE(declined);
+    CHECK_FALSE(fast_flatten(flattener, declined, '}').has_value());
+  }
+}
+
+TEST_CASE("JSON-lines parts report the newlines they read, also past bad and long lines") {
+  std::string text = kGood1 + "\n\n{broken\r\n" + kGood2 + "\n" + R"({"EventID": 4104, "S": ")" + std::string(9000, 'x') +
+                     "\"}\n" + kGood1;  // no newline after the last line
+  std::size_t offset = 0;
+  auto reader = [&](char* into, std::size_t size) -> std::ptrdiff_t {
+    const std::size_t n = std::min<std::size_t>({size, text.size() - offset, 1000});
+    std::memcpy(into, text.data() + offset, n);
+    offset += n;
+    return static_cast<std::ptrdiff_t>(n);
+  };
+  CollectingSink sink;
+  std::uint64_t newlines = 0;
+  CHECK(parse_json_lines_stream(reader, sink, true, 4096, &newlines));
+  CHECK(newlines == 5);
+  CHECK(sink.events.size() == 4);
+  CHECK(sink.events.back().first == 6);
+  REQUIRE(sink.errors.size() == 1);
+  CHECK(sink.errors[0].rfind("3: invalid JSON", 0) == 0);
+
+  // A read error after some lines: the newlines of every byte read still count.
+  offset = 0;
+  std::size_t calls = 0;
+  auto failing = [&](char* into, std::size_t size) -> std::ptrdiff_t {
+    if (++calls == 3) return -1;
+    return reader(into, std::min<std::size_t>(size, 60));
+  };
+  CollectingSink partial;
+  CHECK_FALSE(parse_json_lines_stream(failing, partial, true, 4096, &newlines));
+  CHECK(newlines == static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + 120, '\n')));
 }
