@@ -48,54 +48,92 @@ std::uint32_t ClockCorrector::host_of_short_name(const std::string& short_name) 
   return index;
 }
 
-ClockCorrector::SourceSamples& ClockCorrector::lists_of(std::string_view hostname) {
+std::uint32_t ClockCorrector::host_of_spelling(std::string_view hostname) {
   const std::uint64_t hash = TextIndex::hash_of(hostname);
-  if (const auto found = by_spelling_.find(hostname, hash)) return hosts_[*found].samples;
+  if (const auto found = by_spelling_.find(hostname, hash)) return *found;
   const std::uint32_t index = host_of_short_name(short_hostname(hostname));
   by_spelling_.insert(hostname, hash, index);
-  return hosts_[index].samples;
-}
-
-void ClockCorrector::append(const ClockCorrector& later) {
-  auto extend = [](std::vector<std::int64_t>& mine, const std::vector<std::int64_t>& theirs) {
-    const std::size_t room = kMaxSamples - std::min(kMaxSamples, mine.size());
-    mine.insert(mine.end(), theirs.begin(), theirs.begin() + static_cast<std::ptrdiff_t>(std::min(room, theirs.size())));
-  };
-  // Hosts in `later`'s order of first sight, so the result does not depend on how the parts were cut.
-  std::vector<const std::string*> names(later.hosts_.size(), nullptr);
-  later.by_short_name_.for_each([&](const std::string& name, std::uint32_t index) { names[index] = &name; });
-  for (std::size_t index = 0; index < later.hosts_.size(); ++index) {
-    auto& mine = hosts_[host_of_short_name(*names[index])].samples;
-    const auto& theirs = later.hosts_[index].samples;
-    for (std::size_t slot = 0; slot < theirs.size(); ++slot) extend(mine[slot], theirs[slot]);
-  }
-  for (std::size_t slot = 0; slot < unit_.size(); ++slot) extend(unit_[slot], later.unit_[slot]);
-  ++generation_;
+  return index;
 }
 
 void ClockCorrector::observe(std::string_view hostname, const NormaliseOutcome& outcome) {
   if (!outcome.utc_time_us) return;
   if (!outcome.at_timestamp_us && !outcome.time_created_us && !outcome.event_time_us) return;
-  SourceSamples& lists = lists_of(hostname);
+  const std::uint64_t hash = TextIndex::hash_of(hostname);
+  std::uint32_t spelling = 0;
+  if (const auto found = recorded_spellings_.find(hostname, hash)) {
+    spelling = *found;
+  } else {
+    spelling = static_cast<std::uint32_t>(recorded_counts_.size());
+    recorded_spellings_.insert(hostname, hash, spelling);
+    recorded_counts_.emplace_back();
+  }
   const std::int64_t utc = *outcome.utc_time_us;
-  if (outcome.at_timestamp_us) add_sample(lists[0], 0, utc - *outcome.at_timestamp_us);
-  if (outcome.time_created_us) add_sample(lists[1], 1, utc - *outcome.time_created_us);
-  if (outcome.event_time_us) add_sample(lists[2], 2, utc - *outcome.event_time_us);
+  auto record = [&](std::uint32_t slot, const std::optional<std::int64_t>& shipper_time) {
+    if (!shipper_time) return;
+    std::uint16_t& count = recorded_counts_[spelling][slot];
+    if (count >= kMaxSamples && recorded_unit_counts_[slot] >= kMaxSamples) return;
+    count = static_cast<std::uint16_t>(std::min<std::size_t>(count + 1u, kMaxSamples));
+    ++recorded_unit_counts_[slot];
+    recorded_.push_back(Recorded{spelling, slot, utc - *shipper_time});
+  };
+  record(0, outcome.at_timestamp_us);
+  record(1, outcome.time_created_us);
+  record(2, outcome.event_time_us);
 }
 
-std::int64_t ClockCorrector::cached_median(const std::vector<std::int64_t>& samples, CachedOffset& cached) const {
+void ClockCorrector::settle_records_of(const ClockCorrector& source) {
+  std::vector<std::string_view> spellings(source.recorded_counts_.size());
+  source.recorded_spellings_.for_each([&](std::string_view name, std::uint32_t index) { spellings[index] = name; });
+  constexpr std::uint32_t kUnresolved = UINT32_MAX;
+  std::vector<std::uint32_t> host_of(spellings.size(), kUnresolved);
+  for (const Recorded& sample : source.recorded_) {
+    std::uint32_t& host = host_of[sample.spelling];
+    if (host == kUnresolved) host = host_of_spelling(spellings[sample.spelling]);
+    add_sample(hosts_[host].samples[sample.slot], static_cast<int>(sample.slot), sample.delta);
+  }
+  if (&source == this) {
+    recorded_.clear();
+    recorded_counts_.clear();
+    recorded_spellings_ = TextIndex();
+    recorded_unit_counts_ = {};
+  }
+}
+
+void ClockCorrector::append(const ClockCorrector& later) {
+  settle();
+  auto extend = [](std::vector<std::int64_t>& mine, const std::vector<std::int64_t>& theirs) {
+    const std::size_t room = kMaxSamples - std::min(kMaxSamples, mine.size());
+    mine.insert(mine.end(), theirs.begin(), theirs.begin() + static_cast<std::ptrdiff_t>(std::min(room, theirs.size())));
+  };
+  // What `later` had settled came before what it still records. Hosts in `later`'s order of first sight, so
+  // the result does not depend on how the parts were cut.
+  std::vector<std::string_view> names(later.hosts_.size());
+  later.by_short_name_.for_each([&](std::string_view name, std::uint32_t index) { names[index] = name; });
+  for (std::size_t index = 0; index < later.hosts_.size(); ++index) {
+    auto& mine = hosts_[host_of_short_name(std::string(names[index]))].samples;
+    const auto& theirs = later.hosts_[index].samples;
+    for (std::size_t slot = 0; slot < theirs.size(); ++slot) extend(mine[slot], theirs[slot]);
+  }
+  for (std::size_t slot = 0; slot < unit_.size(); ++slot) extend(unit_[slot], later.unit_[slot]);
+  settle_records_of(later);
+  ++generation_;
+}
+
+std::int64_t ClockCorrector::cached_median(const std::vector<std::int64_t>& samples, CachedOffset& cached) {
   if (cached.generation != generation_) cached = CachedOffset{rounded_median_offset(samples), generation_};
   return cached.offset;
 }
 
-std::int64_t ClockCorrector::offset_us(std::string_view hostname, TimeSource source) const {
+std::int64_t ClockCorrector::offset_us(std::string_view hostname, TimeSource source) {
   const int slot = source_slot(source);
   if (slot < 0) return 0;
+  settle();
   const auto s = static_cast<std::size_t>(slot);
   std::optional<std::uint32_t> index = by_spelling_.find(hostname);
   if (!index) index = by_short_name_.find(short_hostname(hostname));
   if (index && !hosts_[*index].samples[s].empty()) {
-    const Host& host = hosts_[*index];
+    Host& host = hosts_[*index];
     return cached_median(host.samples[s], host.cached[s]);
   }
   return cached_median(unit_[s], unit_cached_[s]);

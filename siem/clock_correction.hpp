@@ -39,7 +39,7 @@ class ClockCorrector {
   // order): the result is the corrector that would have observed both in sequence.
   void append(const ClockCorrector& later);
   // Offset (µs) to add to a time read from `source` on `hostname`; 0 for sysmon_utc and none.
-  [[nodiscard]] std::int64_t offset_us(std::string_view hostname, TimeSource source) const;
+  [[nodiscard]] std::int64_t offset_us(std::string_view hostname, TimeSource source);
 
  private:
   static constexpr std::size_t kMaxSamples = 512;
@@ -54,21 +54,42 @@ class ClockCorrector {
   };
   struct Host {
     SourceSamples samples;
-    mutable std::array<CachedOffset, 3> cached{};
+    std::array<CachedOffset, 3> cached{};
   };
-  // One entry per short host name, in order of first sight; names as the events spell them map to it too,
-  // so observing an event neither allocates nor shortens the name again.
+
+  // Observing only records (host spelling, field, delta) in order: a part of a big file meets thousands of
+  // hosts a few times each, and growing three sample lists per host (and shortening every new name) cost
+  // more than the rest of the clock work together. The records are sorted into hosts (settle()) when an
+  // offset is asked for or the corrector is appended to another. Samples that no list could take any more
+  // (their spelling and the whole unit already hold kMaxSamples for that field) are not recorded.
+  struct Recorded {
+    std::uint32_t spelling = 0;  // into recorded_spellings_
+    std::uint32_t slot = 0;
+    std::int64_t delta = 0;
+  };
+  std::vector<Recorded> recorded_;
+  TextIndex recorded_spellings_;
+  std::vector<std::array<std::uint16_t, 3>> recorded_counts_;  // per spelling and field
+  std::array<std::size_t, 3> recorded_unit_counts_{};
+
+  // Settled: one entry per short host name, in order of first sight; names as the events spell them map to
+  // it too, so a name is shortened once.
   std::vector<Host> hosts_;
   TextIndex by_short_name_;
   TextIndex by_spelling_;
   SourceSamples unit_;  // all hosts of the unit
-  mutable std::array<CachedOffset, 3> unit_cached_{};
+  std::array<CachedOffset, 3> unit_cached_{};
   std::uint64_t generation_ = 1;  // advanced by every sample added
 
+  // Moves `source`'s records (in their order) into this corrector's hosts.
+  void settle_records_of(const ClockCorrector& source);
+  void settle() {
+    if (!recorded_.empty()) settle_records_of(*this);
+  }
+  std::uint32_t host_of_spelling(std::string_view hostname);
   std::uint32_t host_of_short_name(const std::string& short_name);
-  SourceSamples& lists_of(std::string_view hostname);
   void add_sample(std::vector<std::int64_t>& host_samples, int slot, std::int64_t delta);
-  std::int64_t cached_median(const std::vector<std::int64_t>& samples, CachedOffset& cached) const;
+  std::int64_t cached_median(const std::vector<std::int64_t>& samples, CachedOffset& cached);
 };
 
 // Median rounded to the nearest quarter hour (exposed for tests).

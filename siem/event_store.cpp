@@ -585,7 +585,7 @@ class UnitSink final : public RecordSink {
   ClockCorrector take_corrector() { return std::move(corrector_); }
   PageVector<StoreBatch::Correction> take_corrections() { return std::move(corrections_); }
 
-  static void apply_corrections(EventStore::Data& data, const ClockCorrector& corrector,
+  static void apply_corrections(EventStore::Data& data, ClockCorrector& corrector,
                                 const PageVector<StoreBatch::Correction>& corrections) {
     std::lock_guard lock(data.merge_mutex);
     // A unit has a few hundred hosts and tens of thousands of shipper-timed events: one offset lookup (which
@@ -790,7 +790,7 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
     }
     for (std::size_t i = 0; i < units.size(); ++i) {
       if (parts_of[i].empty()) continue;
-      const ClockCorrector& corrector = file_clocks[i].corrector;  // every part appended by now
+      ClockCorrector& corrector = file_clocks[i].corrector;  // every part appended by now
       IngestReport unit_report;
       unit_report.max_errors = options.max_errors;
       const std::string* previous_read_error = nullptr;

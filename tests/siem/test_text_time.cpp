@@ -127,3 +127,59 @@ TEST_CASE("clock offsets per host hold across many hosts, a move and an append")
   CHECK(early.offset_us(host(3, true), TimeSource::at_timestamp) == 3 * hour);
   CHECK(moved.offset_us("NEVER-SEEN", TimeSource::time_created) == 0);
 }
+
+TEST_CASE("a corrector fed in parts keeps the first samples per host and per unit exactly as one fed whole") {
+  constexpr std::int64_t s = 1'000'000;
+  constexpr std::int64_t hour = 3600 * s;
+  // Host A (two spellings) first shows +5 h for 600 samples, then -3 h: only the first 512 of each list
+  // count, so A stays at +5 h; a corrector that kept later samples would say -3 h. Host B shows +2 h
+  // throughout; the unit's first 512 samples are A's and B's mixed. Host C appears only after the unit's
+  // list is full and shows +7 h: its own list must still fill.
+  struct Sample {
+    std::string host;
+    std::int64_t delta;
+  };
+  std::vector<Sample> samples;
+  int a_samples = 0;
+  for (int i = 0; i < 3000; ++i) {
+    if (i >= 2000 && i % 4 == 0) {
+      samples.push_back({"HOST-C", 7 * hour});
+    } else if (i % 3 == 0) {
+      samples.push_back({"HOST-B.acme.local", 2 * hour});
+    } else {
+      samples.push_back({i % 2 == 0 ? "host-a" : "HOST-A.acme.local", a_samples < 600 ? 5 * hour : -3 * hour});
+      ++a_samples;
+    }
+  }
+  auto observe_range = [&](ClockCorrector& corrector, std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i) {
+      NormaliseOutcome sysmon;
+      sysmon.utc_time_us = 1000 * s + samples[i].delta;
+      sysmon.at_timestamp_us = 1000 * s;
+      sysmon.time_created_us = 1000 * s - hour;
+      corrector.observe(samples[i].host, sysmon);
+    }
+  };
+  ClockCorrector whole;
+  observe_range(whole, 0, samples.size());
+  for (const std::size_t part : {std::size_t{1}, std::size_t{100}, std::size_t{511}, std::size_t{700}, std::size_t{2999}}) {
+    CAPTURE(part);
+    ClockCorrector joined;
+    for (std::size_t first = 0; first < samples.size(); first += part) {
+      ClockCorrector piece;
+      observe_range(piece, first, std::min(samples.size(), first + part));
+      joined.append(piece);
+    }
+    for (const char* host : {"host-a", "HOST-A.acme.local", "HOST-B", "host-c.acme.local", "nowhere"}) {
+      CAPTURE(host);
+      for (const TimeSource source : {TimeSource::at_timestamp, TimeSource::time_created}) {
+        CHECK(joined.offset_us(host, source) == whole.offset_us(host, source));
+      }
+    }
+  }
+  CHECK(whole.offset_us("HOST-A", TimeSource::at_timestamp) == 5 * hour);
+  CHECK(whole.offset_us("host-a.acme.local", TimeSource::time_created) == 6 * hour);
+  CHECK(whole.offset_us("host-b", TimeSource::at_timestamp) == 2 * hour);
+  CHECK(whole.offset_us("HOST-C.acme.local", TimeSource::at_timestamp) == 7 * hour);
+  CHECK(whole.offset_us("nowhere", TimeSource::at_timestamp) == 5 * hour);  // the unit's first 512: mostly A
+}
