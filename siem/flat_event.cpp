@@ -52,27 +52,11 @@ void FlatEvent::add_copy_key(std::string_view key, std::string_view value, bool 
   add(stored_key, stored_value, is_number);
 }
 
-const FlatField* FlatEvent::find(std::string_view key) const {
-  const std::uint32_t tag = key_tag(key);
-  for (std::size_t slot = index_slot(tag); index_[slot] != 0; slot = (slot + 1) % kIndexSlots) {
-    const std::size_t i = index_[slot] - 1u;
-    if (key_tags_[i] == tag && fields_[i].key == key) return &fields_[i];
-  }
-  // Fields beyond the indexed ones (rare: very wide events).
+const FlatField* FlatEvent::find_beyond_index(std::string_view key, std::uint32_t tag) const {
   for (std::size_t i = kIndexedFields; i < count_; ++i) {
     if (key_tags_[i] == tag && fields_[i].key == key) return &fields_[i];
   }
   return nullptr;
-}
-
-std::optional<std::string_view> FlatEvent::get(std::string_view key) const {
-  if (const auto* field = find(key)) return field->value;
-  return std::nullopt;
-}
-
-std::string_view FlatEvent::value_or_empty(std::string_view key) const {
-  if (const auto* field = find(key)) return field->value;
-  return {};
 }
 
 std::optional<std::int64_t> FlatEvent::get_int(std::string_view key) const {

@@ -45,17 +45,32 @@ class FlatEvent {
   // The fields in the order they were added (a contiguous range: data(), size(), operator[], iteration).
   [[nodiscard]] std::span<const FlatField> fields() const { return {fields_.data(), count_}; }
   [[nodiscard]] std::size_t size() const { return count_; }
-  // First field with exactly this key (keys are case-sensitive as in Windows XML).
-  [[nodiscard]] const FlatField* find(std::string_view key) const;
-  [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const;
+  // First field with exactly this key (keys are case-sensitive as in Windows XML). Inline, so that the tag
+  // of a literal key is computed at compile time (the normaliser looks up some twenty keys per event).
+  [[nodiscard]] const FlatField* find(std::string_view key) const {
+    const std::uint32_t tag = key_tag(key);
+    for (std::size_t slot = index_slot(tag); index_[slot] != 0; slot = (slot + 1) % kIndexSlots) {
+      const std::size_t i = index_[slot] - 1u;
+      if (key_tags_[i] == tag && fields_[i].key == key) return &fields_[i];
+    }
+    return count_ > kIndexedFields ? find_beyond_index(key, tag) : nullptr;
+  }
+  [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const {
+    if (const auto* field = find(key)) return field->value;
+    return std::nullopt;
+  }
   // Value, or empty when absent.
-  [[nodiscard]] std::string_view value_or_empty(std::string_view key) const;
+  [[nodiscard]] std::string_view value_or_empty(std::string_view key) const {
+    if (const auto* field = find(key)) return field->value;
+    return {};
+  }
   [[nodiscard]] std::optional<std::int64_t> get_int(std::string_view key) const;
   // A cheap tag of a key (length, first and last byte): keys with different tags differ.
-  [[nodiscard]] static std::uint32_t key_tag(std::string_view key) {
-    if (key.empty()) return 0;
-    return static_cast<std::uint32_t>(key.size() & 0xFFFF) | (std::uint32_t{static_cast<unsigned char>(key.front())} << 16) |
-           (std::uint32_t{static_cast<unsigned char>(key.back())} << 24);
+  [[nodiscard]] static constexpr std::uint32_t key_tag(std::string_view key) {
+    const std::size_t size = key.size();
+    if (size == 0) return 0;
+    return static_cast<std::uint32_t>(size & 0xFFFF) | (std::uint32_t{static_cast<unsigned char>(key.data()[0])} << 16) |
+           (std::uint32_t{static_cast<unsigned char>(key.data()[size - 1])} << 24);
   }
   // Whether some key occurs twice (JSON allows it; find() returns the first).
   [[nodiscard]] bool has_duplicate_keys() const { return duplicate_keys_; }
@@ -78,7 +93,7 @@ class FlatEvent {
   bool duplicate_keys_ = false;
   bool scratch_in_use_ = false;
   std::array<std::uint8_t, kIndexSlots> index_{};
-  static std::size_t index_slot(std::uint32_t tag) {
+  static constexpr std::size_t index_slot(std::uint32_t tag) {
     return static_cast<std::size_t>((tag * 0x9E3779B1u) >> 26);  // top 6 bits: kIndexSlots == 64
   }
   // Records the tag of fields_[count_]'s key, indexes it, and counts the field in.
@@ -99,6 +114,8 @@ class FlatEvent {
     index_[slot] = static_cast<std::uint8_t>(count_);
   }
   void grow();
+  // find() over the fields past the indexed ones (rare: very wide events).
+  [[nodiscard]] const FlatField* find_beyond_index(std::string_view key, std::uint32_t tag) const;
   // Stable storage for copied strings: chunks never move once allocated.
   std::vector<std::string> scratch_chunks_;
   std::size_t scratch_chunk_in_use_ = 0;
