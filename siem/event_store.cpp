@@ -21,8 +21,6 @@
 namespace lh::siem {
 namespace {
 
-// One stored value: 12 bytes. Strings (and map keys) are pool ids; integers that fit in 32 bits are stored
-// inline, larger ones in a side table (`big` set).
 // One stored value: 8 bytes. The value's type is the field's type in the catalogue. Strings are pool ids
 // (composites included); integers that fit in 32 bits are inline, larger ones are in a side table (key ==
 // kBigInteger); enums are ordinals. Map keys (labels, additional.fields) are small ids into the store's key
@@ -37,10 +35,12 @@ constexpr std::uint16_t kNoKey = 0;
 constexpr std::uint16_t kBigInteger = UINT16_MAX;
 constexpr std::size_t kMaxKeys = UINT16_MAX - 1;  // ids 1 .. 65534
 
-// A value while a unit is being built: unit-local pool ids, full-width key.
+// A value while a unit is being built: unit-local pool ids, full-width key, and what the value is (so the
+// merge need not look up the field's type).
+enum class BatchValue : std::uint8_t { number, big_integer, string };
 struct BatchEntry {
   udm::FieldId field = 0;
-  std::uint8_t big = 0;
+  BatchValue kind = BatchValue::number;
   std::uint32_t key = 0;
   std::uint32_t value = 0;
 };
@@ -202,41 +202,36 @@ struct EventStore::Data {
       field_types[id] = udm::field_info(id).type;
       field_rank[id] = udm::field_info(id).is_map ? kMapRankBase + id : id;
     }
+    // The normaliser writes additional.fields last: ranked last, they are already in place.
+    field_rank[udm::fields::additional_fields] = kMapRankBase + kMapRankBase - 1;
     key_strings.push_back(0);
   }
 
-  // An event's entries are kept sorted by (field rank, key): plain fields by id, then map fields by id and,
-  // within additional.fields, by key. A plain-field lookup stops after the few plain entries, a map lookup
-  // is a binary search. Values of one field keep their insertion order (the sort is stable).
+  // An event's entries are kept sorted by field rank: plain fields by id, then map fields by id. A
+  // plain-field lookup stops after the few plain entries, a map field's entries are found by binary search
+  // and then filtered by key. Values of one field, and of one map, keep their insertion order (the sort is
+  // stable), so sorting costs next to nothing (keeping additional.fields ordered by key as well meant
+  // reordering a score of values in every event, for lookups that are no faster over so few).
   static constexpr std::uint32_t kMapRankBase = 1u << 16;
-  [[nodiscard]] std::uint64_t sort_key(const Entry& entry) const {
-    const std::uint32_t rank = field_rank[entry.field];
-    const std::uint32_t key = entry.field == udm::fields::additional_fields ? entry.key : 0;
-    return (std::uint64_t{rank} << 32) | key;
-  }
-  void sort_entries(Entry* begin, Entry* end) const {
-    // Insertion sort: the normaliser emits entries nearly in this order already, so this is close to linear
-    // (and an entry already in place costs one key, not two).
-    if (begin == end) return;
-    std::uint64_t previous_key = sort_key(*begin);
-    for (Entry* current = begin + 1; current < end; ++current) {
-      const Entry moving = *current;
-      const std::uint64_t moving_key = sort_key(moving);
-      if (moving_key >= previous_key) {
-        previous_key = moving_key;
-        continue;
-      }
-      Entry* hole = current;
-      while (hole != begin && sort_key(hole[-1]) > moving_key) {
-        *hole = hole[-1];
+  [[nodiscard]] std::uint32_t sort_key(const Entry& entry) const { return field_rank[entry.field]; }
+  // Sorts `count` entries by their precomputed sort keys (moved along). Insertion sort: the normaliser emits
+  // entries nearly in this order already, so this is close to linear.
+  static void sort_entries(Entry* entries, std::uint32_t* keys, std::uint32_t count) {
+    for (std::uint32_t current = 1; current < count; ++current) {
+      const Entry moving = entries[current];
+      const std::uint32_t moving_key = keys[current];
+      std::uint32_t hole = current;
+      while (hole != 0 && keys[hole - 1] > moving_key) {
+        entries[hole] = entries[hole - 1];
+        keys[hole] = keys[hole - 1];
         --hole;
       }
-      *hole = moving;
+      entries[hole] = moving;
+      keys[hole] = moving_key;
     }
   }
-  // The entries of `field` (and, for additional.fields, `key`; kNoKey: any key) within [begin, end).
-  std::pair<const Entry*, const Entry*> entries_of(const Entry* begin, const Entry* end, udm::FieldId field,
-                                                   std::uint16_t key = kNoKey) const {
+  // The entries of `field` within [begin, end); for a map field, of every key (callers filter by key).
+  std::pair<const Entry*, const Entry*> entries_of(const Entry* begin, const Entry* end, udm::FieldId field) const {
     const std::uint32_t rank = field_rank[field];
     if (rank < kMapRankBase) {
       const Entry* first = begin;
@@ -245,11 +240,8 @@ struct EventStore::Data {
       while (last != end && last->field == field) ++last;
       return {first, last};
     }
-    const bool by_key = field == udm::fields::additional_fields && key != kNoKey;
-    const std::uint64_t low = (std::uint64_t{rank} << 32) | (by_key ? key : 0);
-    const std::uint64_t high = by_key ? low : (std::uint64_t{rank} << 32) | 0xFFFFFFFFu;
-    const Entry* first = std::partition_point(begin, end, [&](const Entry& e) { return sort_key(e) < low; });
-    const Entry* last = std::partition_point(first, end, [&](const Entry& e) { return sort_key(e) <= high; });
+    const Entry* first = std::partition_point(begin, end, [&](const Entry& e) { return sort_key(e) < rank; });
+    const Entry* last = std::partition_point(first, end, [&](const Entry& e) { return sort_key(e) <= rank; });
     return {first, last};
   }
 
@@ -360,7 +352,7 @@ class StoredEventView final : public udm::EventView {
     const std::uint16_t key_id = cached_key_id_;
     const auto& record = data_.events[index_];
     const Entry* begin = data_.entries.at(record.first);
-    const auto [first, last] = data_.entries_of(begin, begin + record.count, map_field, key_id);
+    const auto [first, last] = data_.entries_of(begin, begin + record.count, map_field);
     for (const Entry* e = first; e != last; ++e) {
       if (e->key == key_id && !visit(data_.value_of(*e, scratch_))) return false;
     }
@@ -425,26 +417,33 @@ class StoreBatch final : public udm::EventBuilder {
   void set_timestamp_us(std::int64_t micros) override { current_.time_us = micros; }
   void add_string(udm::FieldId field, std::string_view value) override {
     if (!has_type(field, udm::ValueType::String)) return;  // builder precondition broken: drop
-    entries_.push_back(BatchEntry{field, 0, 0, recent_.intern(pool_, value)});
+    entries_.push_back(BatchEntry{field, BatchValue::string, 0, recent_.intern(pool_, value)});
   }
   void add_integer(udm::FieldId field, std::int64_t value) override {
     if (!has_type(field, udm::ValueType::Integer) && !has_type(field, udm::ValueType::Bool)) return;
     if (value >= INT32_MIN && value <= INT32_MAX) {
-      entries_.push_back(BatchEntry{field, 0, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(value))});
+      entries_.push_back(
+          BatchEntry{field, BatchValue::number, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(value))});
     } else {
-      entries_.push_back(BatchEntry{field, 1, 0, static_cast<std::uint32_t>(big_ints_.size())});
+      entries_.push_back(BatchEntry{field, BatchValue::big_integer, 0, static_cast<std::uint32_t>(big_ints_.size())});
       big_ints_.push_back(value);
     }
   }
   void add_enum(udm::FieldId field, udm::EnumOrdinal value) override {
     if (!has_type(field, udm::ValueType::Enum)) return;
-    entries_.push_back(BatchEntry{field, 0, 0, value});
+    entries_.push_back(BatchEntry{field, BatchValue::number, 0, value});
   }
   using udm::EventBuilder::add_enum;
   void add_map_string(udm::FieldId map_field, std::string_view key, std::string_view value) override {
     if (map_field >= traits_.is_map.size() || traits_.is_map[map_field] == 0) return;
     const StringPool::Id key_id = recent_.intern(pool_, key, false);
-    entries_.push_back(BatchEntry{map_field, 0, key_id, recent_.intern(pool_, value)});
+    // The slice's distinct keys, so the merge maps a few hundred keys instead of looking at every value.
+    if (key_id >= key_listed_.size()) key_listed_.resize(std::max<std::size_t>(key_id + 1, key_listed_.size() * 2));
+    if (key_listed_[key_id] == 0) {
+      key_listed_[key_id] = 1;
+      slice_keys_.push_back(key_id);
+    }
+    entries_.push_back(BatchEntry{map_field, BatchValue::string, key_id, recent_.intern(pool_, value)});
   }
 
   // An event whose time came from a shipper field, to be corrected once its unit has been read.
@@ -475,13 +474,8 @@ class StoreBatch final : public udm::EventBuilder {
         for (auto& line : lines) line = global_of[line];
         global_of_composite[c] = data.pool.make_composite(lines);
       }
-      key_of.assign(global_of.size(), kUnmappedKey);
-      for (const BatchEntry& built : entries_) {
-        if (built.key == 0) continue;
-        std::uint16_t& key = key_of[built.key];
-        if (key == kUnmappedKey) key = data.key_id(global_of[built.key]);
-        if (key == kNoKey) ++data.dropped_keys;
-      }
+      key_of.assign(global_of.size(), kNoKey);
+      for (const std::uint32_t key : slice_keys_) key_of[key] = data.key_id(global_of[key]);
       big_base = static_cast<std::uint32_t>(data.big_ints.size());
       data.big_ints.insert(data.big_ints.end(), big_ints_.begin(), big_ints_.end());
       for (std::size_t i = 0; i < events_.size(); ++i) {
@@ -497,26 +491,43 @@ class StoreBatch final : public udm::EventBuilder {
       }
       data.finished = false;
     }
+    std::size_t dropped_keys = 0;
     for (std::size_t i = 0; i < events_.size(); ++i) {
       const Pending& event = events_[i];
       Entry* out = out_of[i];
+      if (sort_keys_.size() < event.count) sort_keys_.resize(event.count);
+      std::uint32_t* keys = sort_keys_.data();
+      std::uint32_t previous_key = 0;
+      bool in_order = true;
       for (std::uint32_t k = 0; k < event.count; ++k) {
         const BatchEntry& built = entries_[event.first + k];
         Entry entry{built.field, kNoKey, built.value};
-        if (built.key != 0) entry.key = key_of[built.key];
-        if (data.field_types[built.field] == udm::ValueType::String) {
+        if (built.key != 0) {
+          entry.key = key_of[built.key];
+          if (entry.key == kNoKey) ++dropped_keys;
+        }
+        if (built.kind == BatchValue::string) {
           entry.value = StringPool::is_composite(built.value)
                             ? global_of_composite[built.value & ~StringPool::kCompositeBit]
                             : global_of[built.value];
-        }
-        if (built.big) {
+        } else if (built.kind == BatchValue::big_integer) {
           entry.key = kBigInteger;
           entry.value += big_base;
         }
         out[k] = entry;
+        const std::uint32_t key = data.sort_key(entry);
+        keys[k] = key;
+        in_order = in_order && key >= previous_key;
+        previous_key = key;
       }
-      data.sort_entries(out, out + event.count);
+      if (!in_order) EventStore::Data::sort_entries(out, keys, event.count);
     }
+    if (dropped_keys > 0) {
+      std::lock_guard lock(data.merge_mutex);
+      data.dropped_keys += dropped_keys;
+    }
+    for (const std::uint32_t key : slice_keys_) key_listed_[key] = 0;
+    slice_keys_.clear();
     pool_.clear();
     recent_.clear();
     entries_.clear();
@@ -527,11 +538,13 @@ class StoreBatch final : public udm::EventBuilder {
   [[nodiscard]] std::size_t event_count() const { return events_.size(); }
 
  private:
-  static constexpr std::uint16_t kUnmappedKey = kBigInteger;  // never a key id
   const FieldTraits& traits_ = field_traits();
   StringPool pool_;
   InternCache recent_;  // in front of pool_
   BatchEntries entries_;
+  std::vector<std::uint8_t> key_listed_;  // per unit pool id: in slice_keys_
+  std::vector<std::uint32_t> slice_keys_;
+  std::vector<std::uint32_t> sort_keys_;  // one event's, while it is written
   std::vector<std::int64_t> big_ints_;
   PageVector<Pending> events_;
   Pending current_;
@@ -1023,7 +1036,7 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
     const Entry* end = begin + record.count;
     for (const auto& wanted : stored_exact) {
       bool found = false;
-      const auto [first, last] = d.entries_of(begin, end, wanted.field, wanted.any_key ? kNoKey : wanted.key);
+      const auto [first, last] = d.entries_of(begin, end, wanted.field);
       for (const Entry* e = first; e != last && !found; ++e) {
         found = e->value == wanted.value && e->key != kBigInteger && (wanted.any_key || e->key == wanted.key);
       }

@@ -36,6 +36,10 @@ std::uint64_t rule_key(LogSource source, std::int64_t event_id) {
   return (static_cast<std::uint64_t>(source) << 32) | static_cast<std::uint32_t>(event_id);
 }
 
+udm::FieldId first_target(const ResolvedField& field) {
+  return field.conversion == Conversion::hashes ? std::min({field.sha1, field.md5, field.sha256}) : field.field;
+}
+
 class RuleIndex {
  public:
   RuleIndex() {
@@ -54,6 +58,10 @@ class RuleIndex {
         }
         resolved.fields.push_back(r);
       }
+      // In the order of the UDM fields they fill (stable: values of one field keep the rule's order), the
+      // order the store keeps an event's values in, so storing them moves nothing.
+      std::stable_sort(resolved.fields.begin(), resolved.fields.end(),
+                       [](const ResolvedField& a, const ResolvedField& b) { return first_target(a) < first_target(b); });
       by_key_.emplace(rule_key(rule.source, rule.event_id), std::move(resolved));
     }
   }
@@ -334,12 +342,15 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
     }
     return false;
   };
+  // The description first: the store keeps plain fields before maps, so it costs nothing to place.
+  if (event.find("Message") != nullptr) {
+    for (const FlatField& field : fields) {
+      if (field.key == "Message") out.add_string(kDescription, field.value);
+    }
+  }
   for (std::size_t index = 0; index < fields.size(); ++index) {
     const FlatField& field = fields[index];
-    if (field.key == "Message") {
-      out.add_string(kDescription, field.value);
-      continue;
-    }
+    if (field.key == "Message") continue;
     const bool consumed_here =
         by_position ? ((consumed_positions >> index) & 1) != 0 : is_consumed(event.key_tag_at(index), field.key);
     if (consumed_here && !always_kept_raw_key(field.key)) continue;
