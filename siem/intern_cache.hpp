@@ -25,19 +25,17 @@ class InternCache {
   static constexpr std::size_t kMaxCachedBytes = 64;
   static_assert(kMaxCachedBytes < StringPool::kCompositeMinBytes);
 
-  // Same id as pool.intern(text, allow_composite).
-  StringPool::Id intern(StringPool& pool, std::string_view text, bool allow_composite = true) {
+  // Same id as pool.intern(text, allow_composite). The hit is inline at every call site; the rest is not.
+  [[gnu::always_inline]] StringPool::Id intern(StringPool& pool, std::string_view text, bool allow_composite = true) {
     const std::size_t size = text.size();
-    if (size == 0 || size > kMaxCachedBytes) return pool.intern(text, allow_composite);
+    if (size == 0 || size > kMaxCachedBytes) [[unlikely]] return pool.intern(text, allow_composite);
     const Words words = words_of(text.data(), size);
     Entry& entry = entries_[slot_of(words, text.data(), size)];
     if (entry.size == size && entry.head == words.head && entry.tail == words.tail &&
-        (size <= 16 || std::memcmp(entry.data + 8, text.data() + 8, size - 16) == 0)) {
+        (size <= 16 || std::memcmp(entry.data + 8, text.data() + 8, size - 16) == 0)) [[likely]] {
       return entry.id;
     }
-    const StringPool::Id id = pool.intern(text, false);  // short strings are never composites
-    entry = Entry{words.head, words.tail, pool.get(id).data(), static_cast<std::uint32_t>(size), id};
-    return id;
+    return miss(pool, text, words, entry);
   }
   void clear() { entries_.fill(Entry{}); }
 
@@ -55,6 +53,11 @@ class InternCache {
     StringPool::Id id = 0;
   };
 
+  [[gnu::noinline]] static StringPool::Id miss(StringPool& pool, std::string_view text, const Words& words, Entry& entry) {
+    const StringPool::Id id = pool.intern(text, false);  // short strings are never composites
+    entry = Entry{words.head, words.tail, pool.get(id).data(), static_cast<std::uint32_t>(text.size()), id};
+    return id;
+  }
   static std::uint64_t load8(const char* at) {
     std::uint64_t word = 0;
     std::memcpy(&word, at, 8);
