@@ -900,18 +900,24 @@ void EventStore::finish() {
   // The pairs of every string-indexed value would be some 8 bytes per event and field at the peak, on top of
   // the finished indexes: they are collected and sorted in two rounds of fields (names and addresses first,
   // then users, images and command lines), each freed once sorted, which halves that peak.
-  std::array<PageVector<StringPostings::Pair>, kStringIndexedFields.size()> pairs;
+  // The second round's pairs are collected on both threads, the later events' into `later_pairs`, appended
+  // to the earlier ones' before sorting (events stay in increasing order, which the sort keeps).
+  using PairLists = std::array<PageVector<StringPostings::Pair>, kStringIndexedFields.size()>;
+  PairLists pairs;
+  PairLists later_pairs;
   constexpr std::size_t kFirstRoundSlots = 5;
   static_assert(kStringIndexedFields[kFirstRoundSlots - 1] == udm::fields::target_ip);
-  auto collect_string_pairs = [&](std::size_t first_slot, std::size_t end_slot) {
-    for (std::uint32_t index = 0; index < d.events.size(); ++index) {
+  const auto event_count = static_cast<std::uint32_t>(d.events.size());
+  auto collect_string_pairs = [&](std::size_t first_slot, std::size_t end_slot, std::uint32_t first_event,
+                                  std::uint32_t end_event, PairLists& into) {
+    for (std::uint32_t index = first_event; index < end_event; ++index) {
       const auto& record = d.events[index];
       const Entry* values = d.entries.at(record.first);
       for (std::uint32_t k = 0; k < record.count; ++k) {
         const Entry& entry = values[k];
         const int slot = string_slots[entry.field];
         if (slot >= static_cast<int>(first_slot) && slot < static_cast<int>(end_slot)) {
-          pairs[static_cast<std::size_t>(slot)].push_back(StringPostings::make_pair(entry.value, index));
+          into[static_cast<std::size_t>(slot)].push_back(StringPostings::make_pair(entry.value, index));
         }
       }
     }
@@ -919,7 +925,21 @@ void EventStore::finish() {
   std::atomic<std::size_t> next_slot{0};
   std::atomic<std::size_t> end_slot{0};
   auto build_string_lists = [&] {
-    for (std::size_t slot = next_slot++; slot < end_slot; slot = next_slot++) d.by_string[slot].build(pairs[slot]);
+    for (std::size_t slot = next_slot++; slot < end_slot; slot = next_slot++) {
+      PageVector<StringPostings::Pair>& later = later_pairs[slot];
+      if (!later.empty()) {
+        PageVector<StringPostings::Pair>& earlier = pairs[slot];
+        if (earlier.capacity() < earlier.size() + later.size()) {
+          PageVector<StringPostings::Pair> joined;
+          joined.reserve(earlier.size() + later.size());
+          joined.insert(joined.end(), earlier.begin(), earlier.end());
+          joined.swap(earlier);
+        }
+        earlier.insert(earlier.end(), later.begin(), later.end());
+        PageVector<StringPostings::Pair>().swap(later);
+      }
+      d.by_string[slot].build(pairs[slot]);
+    }
   };
   const bool parallel = search_threads_ >= 2 && d.events.size() >= kParallelIndexMin;
   auto build_round = [&](std::size_t first, std::size_t end) {
@@ -933,14 +953,20 @@ void EventStore::finish() {
     }
   };
   if (parallel) {
-    std::jthread helper([&] { collect_string_pairs(0, kFirstRoundSlots); });
+    std::jthread helper([&] { collect_string_pairs(0, kFirstRoundSlots, 0, event_count, pairs); });
     build_masks_and_enum_lists();
   } else {
     build_masks_and_enum_lists();
-    collect_string_pairs(0, kFirstRoundSlots);
+    collect_string_pairs(0, kFirstRoundSlots, 0, event_count, pairs);
   }
   build_round(0, kFirstRoundSlots);
-  collect_string_pairs(kFirstRoundSlots, pairs.size());
+  if (parallel) {
+    const std::uint32_t middle = event_count / 2;
+    std::jthread helper([&] { collect_string_pairs(kFirstRoundSlots, pairs.size(), middle, event_count, later_pairs); });
+    collect_string_pairs(kFirstRoundSlots, pairs.size(), 0, middle, pairs);
+  } else {
+    collect_string_pairs(kFirstRoundSlots, pairs.size(), 0, event_count, pairs);
+  }
   build_round(kFirstRoundSlots, pairs.size());
   d.finished = true;
 }
