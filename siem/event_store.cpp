@@ -13,6 +13,7 @@
 #include "siem/input_source.hpp"
 #include "siem/intern_cache.hpp"
 #include "siem/normalise.hpp"
+#include "siem/shared_string_pool.hpp"
 #include "siem/string_pool.hpp"
 #include "siem/text_util.hpp"
 #include "udm/query_compiler.hpp"
@@ -260,7 +261,7 @@ struct EventStore::Data {
   std::vector<std::uint32_t> field_rank;                    // see sort_key
   std::vector<std::uint32_t> key_strings;                   // key id → pool id
   std::unordered_map<std::uint32_t, std::uint16_t> key_ids;  // pool id → key id
-  StringPool pool;
+  SharedStringPool pool;
   EntryBlocks entries;
   PageVector<EventRecord> events;
   std::vector<std::int64_t> big_ints;
@@ -462,18 +463,19 @@ class StoreBatch final : public udm::EventBuilder {
     std::vector<std::uint32_t> global_of_composite(pool_.composite_count());
     std::vector<Entry*> out_of(events_.size());
     std::uint32_t big_base = 0;
+    // The strings go into the store's pool under its shards' own locks (the unit pool's stored hashes are
+    // reused, so no string is hashed twice).
+    global_of = data.pool.intern_all_plain(pool_);
+    for (std::uint32_t c = 0; c < global_of_composite.size(); ++c) {
+      auto lines = pool_.composite_lines(c | StringPool::kCompositeBit);
+      for (auto& line : lines) line = global_of[line];
+      global_of_composite[c] = data.pool.make_composite(lines);
+    }
     {
-      // Only what touches the store's shared structures holds the lock: the strings, the key table, where
-      // each event's values go and its record. The values themselves are written below, outside it, while
-      // the other loading thread can merge (nothing reads them before finish()).
+      // Only what touches the store's other shared structures holds this lock: the key table, where each
+      // event's values go and its record. The values themselves are written below, outside it, while the
+      // other loading thread can merge (nothing reads them before finish()).
       std::lock_guard lock(data.merge_mutex);
-      // The unit pool's stored hashes are reused, so no string is hashed twice.
-      global_of = data.pool.intern_all_plain(pool_);
-      for (std::uint32_t c = 0; c < global_of_composite.size(); ++c) {
-        auto lines = pool_.composite_lines(c | StringPool::kCompositeBit);
-        for (auto& line : lines) line = global_of[line];
-        global_of_composite[c] = data.pool.make_composite(lines);
-      }
       key_of.assign(global_of.size(), kNoKey);
       for (const std::uint32_t key : slice_keys_) key_of[key] = data.key_id(global_of[key]);
       big_base = static_cast<std::uint32_t>(data.big_ints.size());
@@ -607,7 +609,7 @@ class UnitSink final : public RecordSink {
     for (const auto& correction : corrections) {
       const std::uint64_t key = (std::uint64_t{correction.host} << 8) | static_cast<std::uint8_t>(correction.source);
       auto [it, inserted] = offsets.try_emplace(key, 0);
-      if (inserted) it->second = corrector.offset_us(data.pool.get(correction.host), correction.source);
+      if (inserted) it->second = corrector.offset_us(data.pool.get_while_loading(correction.host), correction.source);
       data.events[correction.index].time_us += it->second;
     }
   }

@@ -92,35 +92,45 @@ void StringPool::grow() {
   }
 }
 
+std::vector<StringPool::PlainEntry> StringPool::plain_entries() const {
+  std::vector<PlainEntry> entries;
+  entries.reserve(count_);
+  for (const Slot entry : slots_) {
+    if (entry != kEmptySlot) entries.push_back(entry);
+  }
+  return entries;
+}
+
 std::vector<StringPool::Id> StringPool::intern_all_plain(const StringPool& other) {
   std::vector<Id> remap(other.size(), 0);
-  std::vector<Slot> incoming;
-  incoming.reserve(other.size());
-  for (const Slot entry : other.slots_) {
-    if (entry != kEmptySlot) incoming.push_back(entry);
-  }
+  const std::vector<PlainEntry> incoming = other.plain_entries();
+  std::vector<Id> own(incoming.size());
+  intern_entries(other, incoming.data(), incoming.size(), own.data());
+  for (std::size_t i = 0; i < incoming.size(); ++i) remap[entry_id(incoming[i])] = own[i];
+  return remap;
+}
+
+void StringPool::intern_entries(const StringPool& other, const PlainEntry* incoming, std::size_t n, Id* own_ids) {
   // Room for all of them up front, so the table does not move while the loop below reads ahead in it.
-  while ((count_ + incoming.size() + 1) * 4 > slots_.size() * 3) grow();
+  while ((count_ + n + 1) * 4 > slots_.size() * 3) grow();
   // A big store's table and arena are far larger than the cache, so nearly every probe is a miss on the
   // slot and another on the string it names. Touching both a few strings ahead overlaps those misses
   // instead of taking them one after the other (about 3x less time in this loop on a 2 M-event store).
   constexpr std::size_t kSlotAhead = 16;
   constexpr std::size_t kTextAhead = 8;
   const std::size_t mask = slots_.size() - 1;
-  const std::size_t n = incoming.size();
   for (std::size_t i = 0; i < n + kSlotAhead; ++i) {
-    if (i < n) __builtin_prefetch(&slots_[slot_hash(incoming[i]) & mask]);
+    if (i < n) __builtin_prefetch(&slots_[entry_hash(incoming[i]) & mask]);
     if (i >= kTextAhead && i - kTextAhead < n) {
-      const Slot next = incoming[i - kTextAhead];
-      const Slot seen = slots_[slot_hash(next) & mask];
-      if (seen != kEmptySlot && slot_hash(seen) == slot_hash(next)) __builtin_prefetch(get(slot_id(seen)).data());
+      const PlainEntry next = incoming[i - kTextAhead];
+      const Slot seen = slots_[entry_hash(next) & mask];
+      if (seen != kEmptySlot && slot_hash(seen) == entry_hash(next)) __builtin_prefetch(get(slot_id(seen)).data());
     }
     if (i >= kSlotAhead) {
-      const Slot entry = incoming[i - kSlotAhead];
-      remap[slot_id(entry)] = intern_plain(other.get(slot_id(entry)), slot_hash(entry));
+      const PlainEntry entry = incoming[i - kSlotAhead];
+      own_ids[i - kSlotAhead] = intern_plain(other.get(entry_id(entry)), entry_hash(entry));
     }
   }
-  return remap;
 }
 
 bool StringPool::qualifies_as_composite(std::string_view text) {

@@ -99,6 +99,17 @@ class StringPool {
   // Interns every plain string of `other` (reusing the hashes it stored) and returns other id → own id.
   // Composites are not copied: map their lines through the result and call make_composite().
   [[nodiscard]] std::vector<Id> intern_all_plain(const StringPool& other);
+  // A plain string of a pool as (hash << 32 | id): what intern_entries() takes.
+  using PlainEntry = std::uint64_t;
+  [[nodiscard]] static std::uint32_t entry_hash(PlainEntry entry) { return static_cast<std::uint32_t>(entry >> 32); }
+  [[nodiscard]] static Id entry_id(PlainEntry entry) { return static_cast<Id>(entry); }
+  // Every plain string of this pool except the empty one, in table order.
+  [[nodiscard]] std::vector<PlainEntry> plain_entries() const;
+  // Interns the strings of `other` named by `entries` (from other.plain_entries()); own_ids[i] receives the
+  // id of entries[i]'s string here.
+  void intern_entries(const StringPool& other, const PlainEntry* entries, std::size_t count, Id* own_ids);
+  // The hash a pool files `text` under.
+  [[nodiscard]] static std::uint32_t hash_of(std::string_view text);
   // A composite made of already-interned plain ids (used when merging pools).
   Id make_composite(const std::vector<Id>& lines);
   // Id of a plain `text` when already interned (composites are never found).
@@ -142,7 +153,6 @@ class StringPool {
   static Slot make_slot(std::uint32_t hash, Id id) { return (Slot{hash} << 32) | id; }
   static Id slot_id(Slot slot) { return static_cast<Id>(slot); }
   static std::uint32_t slot_hash(Slot slot) { return static_cast<std::uint32_t>(slot >> 32); }
-  static std::uint32_t hash_of(std::string_view text);
 
   struct Composite {
     std::uint32_t first = 0;  // into segments_
