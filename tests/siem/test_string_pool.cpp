@@ -1,10 +1,14 @@
 // The string pool's reuse after clear() and the short-string cache in front of it.
 #include <doctest/doctest.h>
 
+#include <map>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "siem/intern_cache.hpp"
+#include "siem/shared_string_pool.hpp"
 #include "siem/string_pool.hpp"
 
 using lh::siem::InternCache;
@@ -101,4 +105,56 @@ TEST_CASE("the intern cache tells apart strings that differ in one byte at any p
     }
   }
   CHECK(cached_pool.size() == direct.size());
+}
+
+TEST_CASE("the store's sharded pool gives one id per string when several threads merge at once") {
+  // Four threads each merge slices of overlapping strings (every string is in two threads' slices, many in
+  // all four); a string must end with one id, readable back, and findable.
+  constexpr int kThreads = 4;
+  constexpr int kSlices = 30;
+  constexpr int kPerSlice = 2000;
+  auto text_of = [](int n) {
+    return n % 3 == 0 ? "common-" + std::to_string(n % 500) : "{guid-" + std::to_string(n) + "-0700}";
+  };
+  lh::siem::SharedStringPool shared;
+  std::vector<std::vector<std::pair<std::string, StringPool::Id>>> seen(kThreads);
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&shared, &seen, &text_of, t] {
+        for (int slice = 0; slice < kSlices; ++slice) {
+          StringPool unit;
+          std::vector<std::pair<std::string, StringPool::Id>> local;
+          for (int i = 0; i < kPerSlice; ++i) {
+            const std::string text = text_of(((t / 2) * kSlices + slice) * kPerSlice + i);
+            local.emplace_back(text, unit.intern(text, false));
+          }
+          const auto remap = shared.intern_all_plain(unit);
+          for (const auto& entry : local) seen[static_cast<std::size_t>(t)].emplace_back(entry.first, remap[entry.second]);
+        }
+      });
+    }
+  }
+  std::map<std::string, StringPool::Id> id_of;
+  std::set<StringPool::Id> ids;
+  for (const auto& per_thread : seen) {
+    for (const auto& entry : per_thread) {
+      const auto inserted = id_of.emplace(entry.first, entry.second);
+      REQUIRE(inserted.first->second == entry.second);  // the same string always got the same id
+      ids.insert(entry.second);
+    }
+  }
+  CHECK(ids.size() == id_of.size());  // different strings never share an id
+  CHECK(shared.size() == id_of.size() + 1);  // and the empty string
+  for (const auto& entry : id_of) {
+    REQUIRE(shared.get(entry.second) == entry.first);
+    REQUIRE(shared.find(entry.first) == entry.second);
+  }
+  CHECK_FALSE(shared.find("never interned").has_value());
+  CHECK(shared.find("") == StringPool::Id{0});
+  CHECK(shared.get(0).empty());
+  const auto composite = shared.make_composite({id_of.begin()->second, id_of.rbegin()->second});
+  std::string joined;
+  shared.append_to(composite, joined);
+  CHECK(joined == id_of.begin()->first + id_of.rbegin()->first);
 }
