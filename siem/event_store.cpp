@@ -600,12 +600,19 @@ class UnitSink final : public RecordSink {
   ClockCorrector take_corrector() { return std::move(corrector_); }
   PageVector<StoreBatch::Correction> take_corrections() { return std::move(corrections_); }
 
+  // Offsets already worked out for a unit, by (store id of the host name) << 8 | time source.
+  using OffsetCache = std::unordered_map<std::uint64_t, std::int64_t>;
   static void apply_corrections(EventStore::Data& data, ClockCorrector& corrector,
                                 const PageVector<StoreBatch::Correction>& corrections) {
+    OffsetCache offsets;
+    apply_corrections(data, corrector, corrections, offsets);
+  }
+  // The same for one part of a split unit; the parts share `offsets`.
+  static void apply_corrections(EventStore::Data& data, ClockCorrector& corrector,
+                                const PageVector<StoreBatch::Correction>& corrections, OffsetCache& offsets) {
     std::lock_guard lock(data.merge_mutex);
-    // A unit has a few hundred hosts and tens of thousands of shipper-timed events: one offset lookup (which
-    // shortens the host name and searches the corrector's maps) per host and source.
-    std::unordered_map<std::uint64_t, std::int64_t> offsets;
+    // A unit has thousands of hosts and hundreds of thousands of shipper-timed events: one offset lookup
+    // (which shortens the host name and searches the corrector's maps) per host and source.
     for (const auto& correction : corrections) {
       const std::uint64_t key = (std::uint64_t{correction.host} << 8) | static_cast<std::uint8_t>(correction.source);
       auto [it, inserted] = offsets.try_emplace(key, 0);
@@ -809,8 +816,9 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
       IngestReport unit_report;
       unit_report.max_errors = options.max_errors;
       const std::string* previous_read_error = nullptr;
+      UnitSink::OffsetCache offsets;
       for (UnitPart* part : parts_of[i]) {
-        UnitSink::apply_corrections(d, corrector, part->corrections);
+        UnitSink::apply_corrections(d, corrector, part->corrections, offsets);
         PageVector<StoreBatch::Correction>().swap(part->corrections);  // `= {}` would keep the memory
         for (const auto& [line, message] : part->errors.kept) {
           unit_report.add_error(fmt::format("{}:{}: {}", units[i].name, line + line_base[part->stored_unit], message));
