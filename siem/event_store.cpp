@@ -269,13 +269,15 @@ struct EventStore::Data {
   std::vector<std::string> units;
   // Per event (in time order), which fields it holds: one word of field bits, then kKeyMaskWords words of
   // map-key bits (key id mod 64). Field bits number only the fields that occur in the store (field_bit, in
-  // order of appearance; past 64 they share bits, which weakens the filter but never rejects a match), so
-  // 16 bytes per event do most of what 56 did.
+  // order of field id; past 64 they share bits, which weakens the filter but never rejects a match), so
+  // 16 bytes per event do most of what 56 did. Merges note which fields occur (field_present, a bit per
+  // field id), so the bits are known before the masks are built, on two threads.
   static constexpr std::size_t kKeyMaskWords = 1;
   static constexpr std::uint8_t kNoFieldBit = UINT8_MAX;
   static constexpr std::size_t field_words = 1;
   static constexpr std::size_t mask_stride = field_words + kKeyMaskWords;
   std::vector<std::uint8_t> field_bit;
+  std::vector<std::uint64_t> field_present = std::vector<std::uint64_t>((udm::field_id_limit() + 63) / 64, 0);
   PageVector<std::uint64_t> masks;
   // Posting lists grow in mapped pages and are never shrunk: the unused tail of a doubled list is never
   // touched, so it costs address space, not memory (a shrinking copy would cost both, at the peak).
@@ -494,6 +496,7 @@ class StoreBatch final : public udm::EventBuilder {
       data.finished = false;
     }
     std::size_t dropped_keys = 0;
+    std::vector<std::uint64_t> present(data.field_present.size(), 0);
     for (std::size_t i = 0; i < events_.size(); ++i) {
       const Pending& event = events_[i];
       Entry* out = out_of[i];
@@ -517,6 +520,7 @@ class StoreBatch final : public udm::EventBuilder {
           entry.value += big_base;
         }
         out[k] = entry;
+        present[entry.field / 64] |= std::uint64_t{1} << (entry.field % 64);
         const std::uint32_t key = data.sort_key(entry);
         keys[k] = key;
         in_order = in_order && key >= previous_key;
@@ -524,9 +528,10 @@ class StoreBatch final : public udm::EventBuilder {
       }
       if (!in_order) EventStore::Data::sort_entries(out, keys, event.count);
     }
-    if (dropped_keys > 0) {
+    {
       std::lock_guard lock(data.merge_mutex);
       data.dropped_keys += dropped_keys;
+      for (std::size_t w = 0; w < present.size(); ++w) data.field_present[w] |= present[w];
     }
     for (const std::uint32_t key : slice_keys_) key_listed_[key] = 0;
     slice_keys_.clear();
@@ -877,28 +882,34 @@ void EventStore::finish() {
   for (auto& lists : d.by_string) lists.clear();
   d.masks.assign(d.events.size() * d.mask_stride, 0);
   d.field_bit.assign(udm::field_id_limit(), Data::kNoFieldBit);
+  {
+    std::uint8_t next_field_bit = 0;
+    for (udm::FieldId field = 0; field < d.field_bit.size(); ++field) {
+      if ((d.field_present[field / 64] >> (field % 64)) & 1) d.field_bit[field] = next_field_bit++ % 64;
+    }
+  }
   const std::vector<std::int8_t>& enum_slots = field_traits().enum_slot;
   const std::vector<std::int8_t>& string_slots = field_traits().string_slot;
-  // Presence masks and enum lists on one side, the (value, event) pairs of the string-keyed lists on the
-  // other: they read the same entries and write disjoint structures, so a large store builds them on two
-  // threads; then the string lists are sorted out of their pairs, a field at a time, on both.
-  auto build_masks_and_enum_lists = [&] {
-    std::uint8_t next_field_bit = 0;
-    for (std::uint32_t index = 0; index < d.events.size(); ++index) {
+  // Presence masks, enum lists and the (value, event) pairs of the string-keyed lists are read out of the
+  // entries; a large store does it on two threads, each over half the events, then sorts the string lists
+  // out of their pairs, a field at a time, on both.
+  using EnumLists = std::array<std::vector<Postings>, kEnumIndexedFields.size()>;
+  EnumLists later_enum_lists;
+  for (std::size_t slot = 0; slot < kEnumIndexedFields.size(); ++slot) later_enum_lists[slot].resize(d.by_enum[slot].size());
+  auto build_masks_and_enum_lists = [&](std::uint32_t first_event, std::uint32_t end_event, EnumLists& into) {
+    for (std::uint32_t index = first_event; index < end_event; ++index) {
       const auto& record = d.events[index];
       const Entry* values = d.entries.at(record.first);
       std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
       for (std::uint32_t k = 0; k < record.count; ++k) {
         const Entry& entry = values[k];
-        std::uint8_t& field_bit = d.field_bit[entry.field];
-        if (field_bit == Data::kNoFieldBit) field_bit = next_field_bit++ % 64;
-        mask[0] |= std::uint64_t{1} << field_bit;
+        mask[0] |= std::uint64_t{1} << d.field_bit[entry.field];
         if (entry.key != kNoKey && entry.key != kBigInteger) {
           const std::size_t bit = entry.key % (Data::kKeyMaskWords * 64);
           mask[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
         }
         if (const int enum_slot = enum_slots[entry.field]; enum_slot >= 0) {
-          auto& lists = d.by_enum[static_cast<std::size_t>(enum_slot)];
+          auto& lists = into[static_cast<std::size_t>(enum_slot)];
           if (entry.value < lists.size()) {
             auto& list = lists[entry.value];
             if (list.empty() || list.back() != index) list.push_back(index);
@@ -910,8 +921,8 @@ void EventStore::finish() {
   // The pairs of every string-indexed value would be some 8 bytes per event and field at the peak, on top of
   // the finished indexes: they are collected and sorted in two rounds of fields (names and addresses first,
   // then users, images and command lines), each freed once sorted, which halves that peak.
-  // The second round's pairs are collected on both threads, the later events' into `later_pairs`, appended
-  // to the earlier ones' before sorting (events stay in increasing order, which the sort keeps).
+  // The later half's pairs go to `later_pairs`, appended to the earlier half's before sorting (events stay in
+  // increasing order, which the sort keeps).
   using PairLists = std::array<PageVector<StringPostings::Pair>, kStringIndexedFields.size()>;
   PairLists pairs;
   PairLists later_pairs;
@@ -962,11 +973,28 @@ void EventStore::finish() {
       build_string_lists();
     }
   };
+  // Masks, enum lists and the first round's pairs: each thread over half the events, the later half's lists
+  // appended to the earlier's.
   if (parallel) {
-    std::jthread helper([&] { collect_string_pairs(0, kFirstRoundSlots, 0, event_count, pairs); });
-    build_masks_and_enum_lists();
+    const std::uint32_t middle = event_count / 2;
+    {
+      std::jthread helper([&] {
+        build_masks_and_enum_lists(middle, event_count, later_enum_lists);
+        collect_string_pairs(0, kFirstRoundSlots, middle, event_count, later_pairs);
+      });
+      build_masks_and_enum_lists(0, middle, d.by_enum);
+      collect_string_pairs(0, kFirstRoundSlots, 0, middle, pairs);
+    }
+    for (std::size_t slot = 0; slot < kEnumIndexedFields.size(); ++slot) {
+      for (std::size_t value = 0; value < d.by_enum[slot].size(); ++value) {
+        Postings& earlier = d.by_enum[slot][value];
+        const Postings& later = later_enum_lists[slot][value];
+        earlier.insert(earlier.end(), later.begin(), later.end());
+      }
+    }
+    EnumLists().swap(later_enum_lists);
   } else {
-    build_masks_and_enum_lists();
+    build_masks_and_enum_lists(0, event_count, d.by_enum);
     collect_string_pairs(0, kFirstRoundSlots, 0, event_count, pairs);
   }
   build_round(0, kFirstRoundSlots);
