@@ -744,6 +744,15 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
     }
   }
 
+  // The records of the split files' events, reserved for the most events their bytes could hold (pages of
+  // a reservation are not resident until written): a doubling vector copied itself, under the merge lock,
+  // and faulted in every copy.
+  {
+    constexpr std::uint64_t kSmallestEventBytes = 256;
+    std::uint64_t split_bytes = 0;
+    for (const UnitPart& part : parts) split_bytes += part.end - part.begin;
+    d.events.reserve(d.events.size() + static_cast<std::size_t>(split_bytes / kSmallestEventBytes));
+  }
   std::atomic<std::size_t> next{0};
   std::mutex report_mutex;
   // Per split file: the clock samples of its parts, appended in part order as the parts complete (a part's
@@ -963,6 +972,15 @@ void EventStore::finish() {
     }
   };
   const bool parallel = search_threads_ >= 2 && d.events.size() >= kParallelIndexMin;
+  // Room for a value per event and field in each half's pairs (address space: only what is written becomes
+  // resident), so they grow without copies and the later half is appended in place.
+  auto reserve_pairs = [&](std::size_t first, std::size_t end) {
+    if (!parallel) return;
+    for (std::size_t slot = first; slot < end; ++slot) {
+      pairs[slot].reserve(event_count);
+      later_pairs[slot].reserve(event_count / 2 + 1);
+    }
+  };
   auto build_round = [&](std::size_t first, std::size_t end) {
     next_slot = first;
     end_slot = end;
@@ -975,6 +993,7 @@ void EventStore::finish() {
   };
   // Masks, enum lists and the first round's pairs: each thread over half the events, the later half's lists
   // appended to the earlier's.
+  reserve_pairs(0, kFirstRoundSlots);
   if (parallel) {
     const std::uint32_t middle = event_count / 2;
     {
@@ -998,6 +1017,7 @@ void EventStore::finish() {
     collect_string_pairs(0, kFirstRoundSlots, 0, event_count, pairs);
   }
   build_round(0, kFirstRoundSlots);
+  reserve_pairs(kFirstRoundSlots, pairs.size());
   if (parallel) {
     const std::uint32_t middle = event_count / 2;
     std::jthread helper([&] { collect_string_pairs(kFirstRoundSlots, pairs.size(), middle, event_count, later_pairs); });
