@@ -43,9 +43,10 @@ void StringPostings::build(PageVector<Pair>& pairs) {
     PageVector<Pair>().swap(pairs);
     return;
   }
-  const Pair* sorted = nullptr;
-  PageVector<Pair> spare(count);
-  sorted = sort_by_value(pairs.data(), spare.data(), count);
+  // The radix sort's other buffer: fresh pages, written by the first pass before anything reads them (a
+  // vector would zero it first).
+  PageArray<Pair> spare(count);
+  const Pair* sorted = sort_by_value(pairs.data(), spare.get(), count);
   std::size_t distinct = 0;
   for (std::size_t i = 0; i < count; ++i) {
     if (i == 0 || (sorted[i] >> 32) != (sorted[i - 1] >> 32)) ++distinct;
