@@ -38,6 +38,10 @@ class InternCache {
     return miss(pool, text, words, entry);
   }
   void clear() { entries_.fill(Entry{}); }
+  // The slot `text` is cached in (exposed for tests).
+  [[nodiscard]] static std::size_t slot_of(std::string_view text) {
+    return slot_of(words_of(text.data(), text.size()), text.data(), text.size());
+  }
 
  private:
   static constexpr unsigned kSlotBits = 10;

@@ -158,3 +158,14 @@ TEST_CASE("the store's sharded pool gives one id per string when several threads
   shared.append_to(composite, joined);
   CHECK(joined == id_of.begin()->first + id_of.rbegin()->first);
 }
+
+TEST_CASE("intern cache slots tell apart names that differ only inside") {
+  // A family of host names of one length in one domain: first and last eight bytes are the same for ten
+  // of them at a time, which once put them all in one slot.
+  std::set<std::size_t> slots;
+  for (int n = 11840; n < 11850; ++n) slots.insert(InternCache::slot_of("WKS-" + std::to_string(n) + ".acme.local"));
+  CHECK(slots.size() >= 8);
+  std::set<std::size_t> short_slots;
+  for (const char* text : {"a", "b", "ab", "ba", "abc", "abcd", "abce"}) short_slots.insert(InternCache::slot_of(text));
+  CHECK(short_slots.size() >= 6);
+}
