@@ -199,6 +199,64 @@ inline bool is_json_space(char c) {
   return static_cast<unsigned char>(c) <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\n');
 }
 
+inline const char* skip_json_space(const char* at, const char* end) {
+  while (at < end && is_json_space(*at)) ++at;
+  return at;
+}
+
+// The end of an integer token at `at` that fits int64 as written, so that its text is what formatting the
+// parsed value gives; nullptr for anything else ("-0", leading zeros, more digits; fractions and exponents
+// fail at the byte after the digits, which must then be a delimiter).
+inline const char* integer_end(const char* at, const char* end) {
+  const char* const start = at;
+  if (*at == '-') ++at;
+  const char* const first_digit = at;
+  while (at < end && *at >= '0' && *at <= '9') ++at;
+  const auto count = at - first_digit;
+  if (count == 0 || count > 18 || (*first_digit == '0' && (count > 1 || first_digit != start))) return nullptr;
+  return at;
+}
+
+// An array of plain scalars (strings without escapes, integers as integer_end takes them, true, false, null)
+// starting at `at` ('['), written minified to `out` exactly as the DOM path's minify writes it (such
+// elements are written back as they are; whitespace between tokens goes). Returns the byte after ']', or
+// nullptr for any other array (nested, escapes, fractions, malformed).
+inline const char* minify_plain_array(const char* at, const char* end, char*& out, bool& non_ascii) {
+  *out++ = '[';
+  at = skip_json_space(at + 1, end);
+  if (*at == ']') {
+    *out++ = ']';
+    return at + 1;
+  }
+  while (true) {
+    const char* token_end = nullptr;
+    switch (*at) {
+      case '"': {
+        bool escaped = false;
+        const char* quote = find_string_end(at + 1, end, escaped, non_ascii);
+        if (quote == nullptr || escaped) return nullptr;
+        token_end = quote + 1;
+        break;
+      }
+      case 't': token_end = end - at >= 4 && std::memcmp(at, "true", 4) == 0 ? at + 4 : nullptr; break;
+      case 'f': token_end = end - at >= 5 && std::memcmp(at, "false", 5) == 0 ? at + 5 : nullptr; break;
+      case 'n': token_end = end - at >= 4 && std::memcmp(at, "null", 4) == 0 ? at + 4 : nullptr; break;
+      default: token_end = integer_end(at, end); break;
+    }
+    if (token_end == nullptr) return nullptr;
+    std::memcpy(out, at, static_cast<std::size_t>(token_end - at));
+    out += token_end - at;
+    at = skip_json_space(token_end, end);
+    if (*at == ']') {
+      *out++ = ']';
+      return at + 1;
+    }
+    if (*at != ',') return nullptr;
+    *out++ = ',';
+    at = skip_json_space(at + 1, end);
+  }
+}
+
 class UnitParser {
  public:
   explicit UnitParser(RecordSink& sink) : sink_(sink) {}
@@ -610,15 +668,18 @@ bool JsonLineFlattener::flatten(const char* line, std::size_t size, FlatEvent& o
           if (end - at < 4 || std::memcmp(at, "null", 4) != 0) return false;
           at += 4;
           break;
+        case '[': {
+          // Kept as its minified JSON text, as the DOM path does; only arrays of plain scalars are taken.
+          char* const start = decoded_end;
+          at = minify_plain_array(at, end, decoded_end, non_ascii);
+          if (at == nullptr) return false;
+          out.add(key, std::string_view(start, static_cast<std::size_t>(decoded_end - start)));
+          break;
+        }
         default: {
-          // An integer that fits int64 as written: its text is what formatting the parsed value gives. "-0",
-          // leading zeros, more digits, fractions and exponents go to the DOM path.
           const char* digits = at;
-          if (*at == '-') ++at;
-          const char* first_digit = at;
-          while (at < end && *at >= '0' && *at <= '9') ++at;
-          const auto count = at - first_digit;
-          if (count == 0 || count > 18 || (*first_digit == '0' && (count > 1 || first_digit != digits))) return false;
+          at = integer_end(at, end);
+          if (at == nullptr) return false;
           out.add(key, std::string_view(digits, static_cast<std::size_t>(at - digits)), true);
           break;
         }

@@ -47,12 +47,12 @@ std::optional<bool> starts_as_json_lines(const char* data, std::size_t size, boo
 // strings are HTML-unescaped, nulls are left out). Returns false when `element` is not an object.
 bool flatten_json_object(simdjson::dom::element element, FlatEvent& out);
 
-// The JSON-lines fast path: flattens one line of the common shape (an object of strings, integers, booleans
-// and nulls, as Windows event exports are) straight from its bytes, without a DOM tape. It gives exactly what
-// parsing the line as a DOM and calling flatten_json_object gives, or declines: flatten() returns false for
-// anything else (nested objects, arrays, fractions and exponents, \u escapes, escaped keys, malformed JSON,
-// a line that is not an object), and the caller then takes the DOM path, which reports errors and handles the
-// rarer shapes. On false `out` holds nothing usable.
+// The JSON-lines fast path: flattens one line of the common shape (an object of strings, integers, booleans,
+// nulls and arrays of those, as Windows event exports are) straight from its bytes, without a DOM tape. It
+// gives exactly what parsing the line as a DOM and calling flatten_json_object gives, or declines: flatten()
+// returns false for anything else (nested objects and arrays, fractions and exponents, \u escapes, escapes
+// in keys or array strings, malformed JSON, a line that is not an object), and the caller then takes the DOM
+// path, which reports errors and handles the rarer shapes. On false `out` holds nothing usable.
 // Values may view the line's bytes: `line` must stay readable for as long as `out` is used, and the
 // SIMDJSON_PADDING bytes after it must be readable too (blocks of 16 bytes are read at a time).
 class JsonLineFlattener {
