@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <string>
+#include <system_error>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -204,16 +205,28 @@ inline const char* skip_json_space(const char* at, const char* end) {
   return at;
 }
 
-// The end of an integer token at `at` that fits int64 as written, so that its text is what formatting the
-// parsed value gives; nullptr for anything else ("-0", leading zeros, more digits; fractions and exponents
-// fail at the byte after the digits, which must then be a delimiter).
+// The end of an integer token at `at` that the DOM parser reads as an int64 or a uint64, so that its text is
+// what formatting the parsed value gives; nullptr for anything else ("-0", leading zeros, values out of
+// range; fractions and exponents fail at the byte after the digits, which must then be a delimiter).
 inline const char* integer_end(const char* at, const char* end) {
   const char* const start = at;
   if (*at == '-') ++at;
   const char* const first_digit = at;
   while (at < end && *at >= '0' && *at <= '9') ++at;
   const auto count = at - first_digit;
-  if (count == 0 || count > 18 || (*first_digit == '0' && (count > 1 || first_digit != start))) return nullptr;
+  if (count == 0 || count > 20 || (*first_digit == '0' && (count > 1 || first_digit != start))) return nullptr;
+  if (count > 18) {
+    // Near the limits (Windows "Keywords" masks are 19 digits): negative ones must fit int64, others uint64.
+    std::from_chars_result parsed{};
+    if (first_digit != start) {
+      std::int64_t value = 0;
+      parsed = std::from_chars(start, at, value);
+    } else {
+      std::uint64_t value = 0;
+      parsed = std::from_chars(start, at, value);
+    }
+    if (parsed.ec != std::errc() || parsed.ptr != at) return nullptr;
+  }
   return at;
 }
 

@@ -369,7 +369,9 @@ std::string random_json_line(std::mt19937& random) {
       R"("x\u0041y")", R"("a\u0026amp;b")", R"("\ud83d\ude00")", R"("\ud83d")", R"("1&gt; x 2&gt;&amp;1")",
       "\"caf\xC3\xA9 \xE4\xB8\xAD\"", "\"bad \xC3 utf8\"", "\"bad \xFF\"", "\"ctl \x01 char\"", R"("bad \x escape")",
       "0", "-0", "12", "-5", "007", "1.5", "1e3", "-1.25E-2", "123456789012345678", "-123456789012345678",
-      "1234567890123456789", "99999999999999999999", "-", "4624", "true", "false", "null", "truex", "nul",
+      "1234567890123456789", "99999999999999999999", "-9214364837600034816", "9223372036854775807",
+      "9223372036854775808", "18446744073709551615", "18446744073709551616", "-9223372036854775808",
+      "-9223372036854775809", "123456789012345678901", "-", "4624", "true", "false", "null", "truex", "nul",
       R"({"task":"t","n":{"x":1}})", R"({})", R"([1,"x",{"y":null}])", R"([])", R"({"eventType":"X"})",
       R"(["mordorDataset"])", R"([ "a" , 1 ,true,null , false, -5 ])", "[\"caf\xC3\xA9\", \"/p/x\", \"DEL\x7F\"]",
       R"(["\u0041"])", R"(["a\\b"])", R"([1.5])", R"([[1]])", R"(["x",])", R"([1 2])", R"([-0])", "[ ]"};
@@ -438,11 +440,13 @@ TEST_CASE("JSON-lines fast path: exactly the DOM path's fields, or declines") {
   CHECK(fast_flatten(flattener, R"({ "a" : "x&amp;y" , "a":"2" })", '}') ==
         FieldList{F{"a", "x&y", false}, F{"a", "2", false}});
   CHECK(fast_flatten(flattener, "{}", '}') == FieldList{});
+  CHECK(fast_flatten(flattener, R"({"Keywords":-9214364837600034816,"u":18446744073709551615})", '}') ==
+        FieldList{F{"Keywords", "-9214364837600034816", true}, F{"u", "18446744073709551615", true}});
   CHECK(fast_flatten(flattener, R"({"tags":["mordorDataset"],"x":[ 1 , "y" ,true, null ],"e":[ ]})", ']') ==
         FieldList{F{"tags", R"(["mordorDataset"])", false}, F{"x", R"([1,"y",true,null])", false}, F{"e", "[]", false}});
   // Declined: left to the DOM path (errors, nesting, escapes in arrays, \u escapes, fractions, trailing bytes).
   for (const std::string declined : {R"({"a":1}})", R"({"a":1},{"b":2})", R"({"a":1} {"b":2})", R"({"a":{"b":1}})",
-                                     R"({"a":[[1]]})", R"({"a":["\n"]})", R"({"a":"\u0041"})", R"({"a":1.5})", R"({"a":-0})", R"({"a":01})",
+                                     R"({"a":[[1]]})", R"({"a":18446744073709551616})", R"({"a":-9223372036854775809})", R"({"a":["\n"]})", R"({"a":"\u0041"})", R"({"a":1.5})", R"({"a":-0})", R"({"a":01})",
                                      R"({"a":1)", R"({"a":"x})", R"({"a" 1})", R"({"a":truex})", "[1]", "\"s\"",
                                      "{\"a\":\"\x01\"}", "{\"a\":\"\xC3\"}", R"({"a":"\q"})", R"({"k\"":1})"}) {
     CAPTURE(declined);
