@@ -460,19 +460,18 @@ class StoreBatch final : public udm::EventBuilder {
   // unit-local strings never pile up; a unit pool kept across slices made the local table too big for the
   // cache and cost more than the store probes it saved). Shipper-timed events are appended to `corrections`.
   void merge_into(EventStore::Data& data, std::uint32_t unit, PageVector<Correction>* corrections) {
-    std::vector<std::uint32_t> global_of;
-    std::vector<std::uint16_t> key_of;  // store key id per unit string, looked up once per slice
-    std::vector<std::uint32_t> global_of_composite(pool_.composite_count());
-    std::vector<Entry*> out_of(events_.size());
-    std::uint32_t big_base = 0;
     // The strings go into the store's pool under its shards' own locks (the unit pool's stored hashes are
     // reused, so no string is hashed twice).
-    global_of = data.pool.intern_all_plain(pool_);
+    const std::vector<std::uint32_t> global_of = data.pool.intern_all_plain(pool_);
+    std::vector<std::uint32_t> global_of_composite(pool_.composite_count());
     for (std::uint32_t c = 0; c < global_of_composite.size(); ++c) {
       auto lines = pool_.composite_lines(c | StringPool::kCompositeBit);
       for (auto& line : lines) line = global_of[line];
       global_of_composite[c] = data.pool.make_composite(lines);
     }
+    std::vector<std::uint16_t> key_of;  // store key id per unit string, looked up once per slice
+    std::vector<Entry*> out_of(events_.size());
+    std::uint32_t big_base = 0;
     {
       // Only what touches the store's other shared structures holds this lock: the key table, where each
       // event's values go and its record. The values themselves are written below, outside it, while the

@@ -43,9 +43,7 @@ std::vector<SharedStringPool::Id> SharedStringPool::intern_all_plain(const Strin
 
 SharedStringPool::Id SharedStringPool::make_composite(const std::vector<Id>& lines) {
   std::lock_guard lock(composite_mutex_);
-  composites_.push_back(Composite{static_cast<std::uint32_t>(segments_.size()), static_cast<std::uint32_t>(lines.size())});
-  segments_.insert(segments_.end(), lines.begin(), lines.end());
-  return static_cast<Id>(composites_.size() - 1) | StringPool::kCompositeBit;
+  return composites_.add(lines) | StringPool::kCompositeBit;
 }
 
 std::optional<SharedStringPool::Id> SharedStringPool::find(std::string_view text) const {
@@ -67,8 +65,7 @@ void SharedStringPool::append_to(Id id, std::string& out) const {
     out.append(get(id));
     return;
   }
-  const Composite& composite = composites_[id & ~StringPool::kCompositeBit];
-  for (std::uint32_t i = 0; i < composite.count; ++i) out.append(get(segments_[composite.first + i]));
+  for (const Id line : composites_.lines(id & ~StringPool::kCompositeBit)) out.append(get(line));
 }
 
 std::size_t SharedStringPool::size() const {
@@ -91,7 +88,7 @@ std::vector<std::pair<std::string, std::size_t>> SharedStringPool::memory_breakd
   for (const Shard& shard : shards_) {
     for (const auto& part : shard.pool.memory_breakdown()) add(part.first, part.second);
   }
-  add("composites", composites_.capacity() * sizeof(Composite) + segments_.capacity() * sizeof(Id));
+  add("composites", composites_.memory_bytes());
   return parts;
 }
 

@@ -55,17 +55,12 @@ class SharedStringPool {
     mutable std::mutex mutex;
     StringPool pool;
   };
-  struct Composite {
-    std::uint32_t first = 0;  // into segments_
-    std::uint32_t count = 0;
-  };
   static Id shard_of(std::uint32_t hash) { return hash >> (32 - kShardBits); }
   static Id shared_id(Id local, Id shard) { return (local << kShardBits) | shard; }
 
   std::array<Shard, kShards> shards_;
   std::mutex composite_mutex_;
-  std::vector<Composite> composites_;
-  std::vector<Id> segments_;
+  CompositeTable composites_;
   std::atomic<std::uint32_t> next_first_shard_{0};
 };
 

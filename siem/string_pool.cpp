@@ -36,7 +36,6 @@ void StringPool::clear() {
   count_ = 1;
   std::fill(slots_.begin(), slots_.end(), kEmptySlot);
   composites_.clear();
-  segments_.clear();
 }
 
 void StringPool::push_span(Span span) {
@@ -160,24 +159,25 @@ StringPool::Id StringPool::intern(std::string_view text, bool allow_composite) {
   return intern_plain(text);
 }
 
-StringPool::Id StringPool::make_composite(const std::vector<Id>& lines) {
+std::uint32_t CompositeTable::add(const std::vector<std::uint32_t>& lines) {
   composites_.push_back(Composite{static_cast<std::uint32_t>(segments_.size()), static_cast<std::uint32_t>(lines.size())});
   segments_.insert(segments_.end(), lines.begin(), lines.end());
-  return static_cast<Id>(composites_.size() - 1) | kCompositeBit;
+  return static_cast<std::uint32_t>(composites_.size() - 1);
 }
+
+StringPool::Id StringPool::make_composite(const std::vector<Id>& lines) { return composites_.add(lines) | kCompositeBit; }
 
 void StringPool::append_to(Id id, std::string& out) const {
   if (!is_composite(id)) {
     out.append(get(id));
     return;
   }
-  const Composite& composite = composites_[id & ~kCompositeBit];
-  for (std::uint32_t i = 0; i < composite.count; ++i) out.append(get(segments_[composite.first + i]));
+  for (const Id line : composites_.lines(id & ~kCompositeBit)) out.append(get(line));
 }
 
 std::vector<StringPool::Id> StringPool::composite_lines(Id id) const {
-  const Composite& composite = composites_[id & ~kCompositeBit];
-  return {segments_.begin() + composite.first, segments_.begin() + composite.first + composite.count};
+  const auto lines = composites_.lines(id & ~kCompositeBit);
+  return {lines.begin(), lines.end()};
 }
 
 StringPool::Id StringPool::intern_plain(std::string_view text, std::uint32_t hash) {
@@ -206,7 +206,7 @@ std::vector<std::pair<std::string, std::size_t>> StringPool::memory_breakdown() 
                        large_.capacity() * sizeof(std::string_view)},
           {"string spans", spans_.size() * kSpanBlockSize * sizeof(Span)},
           {"hash slots", slots_.capacity() * sizeof(Slot)},
-          {"composites", composites_.capacity() * sizeof(Composite) + segments_.capacity() * sizeof(Id)}};
+          {"composites", composites_.memory_bytes()}};
 }
 
 std::size_t StringPool::memory_bytes() const {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -82,6 +83,34 @@ struct PageAllocator {
 template <class T>
 using PageVector = std::vector<T, PageAllocator<T>>;
 
+// Composite strings: each one a run of plain string ids in one shared list. A StringPool keeps its own; the
+// store's SharedStringPool keeps one for all its shards.
+class CompositeTable {
+ public:
+  // The index of a new composite made of `lines`.
+  std::uint32_t add(const std::vector<std::uint32_t>& lines);
+  [[nodiscard]] std::span<const std::uint32_t> lines(std::uint32_t index) const {
+    const Composite& composite = composites_[index];
+    return std::span<const std::uint32_t>(segments_).subspan(composite.first, composite.count);
+  }
+  [[nodiscard]] std::size_t size() const { return composites_.size(); }
+  [[nodiscard]] std::size_t memory_bytes() const {
+    return composites_.capacity() * sizeof(Composite) + segments_.capacity() * sizeof(std::uint32_t);
+  }
+  void clear() {
+    composites_.clear();
+    segments_.clear();
+  }
+
+ private:
+  struct Composite {
+    std::uint32_t first = 0;  // into segments_
+    std::uint32_t count = 0;
+  };
+  std::vector<Composite> composites_;
+  std::vector<std::uint32_t> segments_;
+};
+
 class StringPool {
  public:
   using Id = std::uint32_t;
@@ -154,11 +183,6 @@ class StringPool {
   static Id slot_id(Slot slot) { return static_cast<Id>(slot); }
   static std::uint32_t slot_hash(Slot slot) { return static_cast<std::uint32_t>(slot >> 32); }
 
-  struct Composite {
-    std::uint32_t first = 0;  // into segments_
-    std::uint32_t count = 0;
-  };
-
   std::vector<PageArray<char>> chunks_;
   std::vector<std::string_view> large_;  // strings in their own blocks (kept in large_blocks_)
   std::vector<std::unique_ptr<char[]>> large_blocks_;
@@ -167,8 +191,7 @@ class StringPool {
   std::vector<PageArray<Span>> spans_;
   std::size_t count_ = 0;
   PageVector<Slot> slots_;  // open-addressing table; size is a power of two
-  std::vector<Composite> composites_;
-  std::vector<Id> segments_;
+  CompositeTable composites_;
 
   Id intern_plain(std::string_view text) { return intern_plain(text, hash_of(text)); }
   Id intern_plain(std::string_view text, std::uint32_t hash);
