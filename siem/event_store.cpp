@@ -278,7 +278,10 @@ struct EventStore::Data {
   static constexpr std::size_t mask_stride = field_words + kKeyMaskWords;
   std::vector<std::uint8_t> field_bit;
   std::vector<std::uint64_t> field_present = std::vector<std::uint64_t>((udm::field_id_limit() + 63) / 64, 0);
-  PageVector<std::uint64_t> masks;
+  // Fresh zeroed pages, written once per event by finish() (filling them first would fault every page in
+  // on one thread before the two threads write them).
+  PageArray<std::uint64_t> masks;
+  std::size_t mask_words = 0;
   // Posting lists grow in mapped pages and are never shrunk: the unused tail of a doubled list is never
   // touched, so it costs address space, not memory (a shrinking copy would cost both, at the peak).
   std::array<std::vector<Postings>, kEnumIndexedFields.size()> by_enum;  // [slot][ordinal]
@@ -569,6 +572,52 @@ struct PartErrors {
   std::size_t max = IngestReport::kDefaultMaxErrors;
 };
 
+// Clock offsets already worked out for a unit, by (store id of the host name) << 8 | time source. A unit's
+// hundreds of thousands of shipper-timed events name a few thousand such keys: an open-addressing table of
+// them stays in the cache, where a node per key did not.
+class OffsetCache {
+ public:
+  // The offset cached for `key`, or `work_out()`'s, which is then cached.
+  template <class WorkOut>
+  std::int64_t get(std::uint64_t key, WorkOut&& work_out) {
+    if ((count_ + 1) * 2 > keys_.size()) grow();
+    std::size_t slot = slot_of(key);
+    while (keys_[slot] != key) {
+      if (keys_[slot] == kEmpty) {
+        const std::int64_t offset = work_out();
+        keys_[slot] = key;
+        offsets_[slot] = offset;
+        ++count_;
+        return offset;
+      }
+      slot = (slot + 1) & (keys_.size() - 1);
+    }
+    return offsets_[slot];
+  }
+
+ private:
+  static constexpr std::uint64_t kEmpty = UINT64_MAX;  // keys are at most 40 bits
+  [[nodiscard]] std::size_t slot_of(std::uint64_t key) const {
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & (keys_.size() - 1);
+  }
+  void grow() {
+    std::vector<std::uint64_t> old_keys(keys_.empty() ? 1024 : keys_.size() * 2, kEmpty);
+    std::vector<std::int64_t> old_offsets(old_keys.size());
+    old_keys.swap(keys_);
+    old_offsets.swap(offsets_);
+    for (std::size_t i = 0; i < old_keys.size(); ++i) {
+      if (old_keys[i] == kEmpty) continue;
+      std::size_t slot = slot_of(old_keys[i]);
+      while (keys_[slot] != kEmpty) slot = (slot + 1) & (keys_.size() - 1);
+      keys_[slot] = old_keys[i];
+      offsets_[slot] = old_offsets[i];
+    }
+  }
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::int64_t> offsets_;
+  std::size_t count_ = 0;
+};
+
 class UnitSink final : public RecordSink {
  public:
   // Events built before a slice is merged into the store: bounds the unit-local memory.
@@ -604,8 +653,6 @@ class UnitSink final : public RecordSink {
   ClockCorrector take_corrector() { return std::move(corrector_); }
   PageVector<StoreBatch::Correction> take_corrections() { return std::move(corrections_); }
 
-  // Offsets already worked out for a unit, by (store id of the host name) << 8 | time source.
-  using OffsetCache = std::unordered_map<std::uint64_t, std::int64_t>;
   static void apply_corrections(EventStore::Data& data, ClockCorrector& corrector,
                                 const PageVector<StoreBatch::Correction>& corrections) {
     OffsetCache offsets;
@@ -619,9 +666,9 @@ class UnitSink final : public RecordSink {
     // (which shortens the host name and searches the corrector's maps) per host and source.
     for (const auto& correction : corrections) {
       const std::uint64_t key = (std::uint64_t{correction.host} << 8) | static_cast<std::uint8_t>(correction.source);
-      auto [it, inserted] = offsets.try_emplace(key, 0);
-      if (inserted) it->second = corrector.offset_us(data.pool.get_while_loading(correction.host), correction.source);
-      data.events[correction.index].time_us += it->second;
+      data.events[correction.index].time_us += offsets.get(key, [&] {
+        return corrector.offset_us(data.pool.get_while_loading(correction.host), correction.source);
+      });
     }
   }
 
@@ -829,7 +876,7 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
       IngestReport unit_report;
       unit_report.max_errors = options.max_errors;
       const std::string* previous_read_error = nullptr;
-      UnitSink::OffsetCache offsets;
+      OffsetCache offsets;
       for (UnitPart* part : parts_of[i]) {
         UnitSink::apply_corrections(d, corrector, part->corrections, offsets);
         PageVector<StoreBatch::Correction>().swap(part->corrections);  // `= {}` would keep the memory
@@ -888,7 +935,8 @@ void EventStore::finish() {
     d.by_enum[slot].assign(udm::enum_values(udm::field_info(kEnumIndexedFields[slot]).enum_kind).size(), {});
   }
   for (auto& lists : d.by_string) lists.clear();
-  d.masks.assign(d.events.size() * d.mask_stride, 0);
+  d.mask_words = d.events.size() * d.mask_stride;
+  d.masks = PageArray<std::uint64_t>(std::max<std::size_t>(d.mask_words, 1));
   d.field_bit.assign(udm::field_id_limit(), Data::kNoFieldBit);
   {
     std::uint8_t next_field_bit = 0;
@@ -896,55 +944,95 @@ void EventStore::finish() {
       if ((d.field_present[field / 64] >> (field % 64)) & 1) d.field_bit[field] = next_field_bit++ % 64;
     }
   }
-  const std::vector<std::int8_t>& enum_slots = field_traits().enum_slot;
-  const std::vector<std::int8_t>& string_slots = field_traits().string_slot;
+  // In time order, one event's entries are rarely next to the previous one's (they were merged from
+  // different slices), so reading them is a cache miss per event that the hardware cannot see coming;
+  // asking for them a few events ahead overlaps those misses.
+  constexpr std::uint32_t kEntriesAhead = 8;
+  auto prefetch_entries = [&d](std::uint32_t index) {
+    const auto& record = d.events[index];
+    const char* first = reinterpret_cast<const char*>(d.entries.at(record.first));
+    const char* last = reinterpret_cast<const char*>(d.entries.at(record.first) + record.count);
+    for (const char* line = first; line < last; line += 64) __builtin_prefetch(line);
+  };
   // Presence masks, enum lists and the (value, event) pairs of the string-keyed lists are read out of the
   // entries; a large store does it on two threads, each over half the events, then sorts the string lists
   // out of their pairs, a field at a time, on both.
-  using EnumLists = std::array<std::vector<Postings>, kEnumIndexedFields.size()>;
-  EnumLists later_enum_lists;
-  for (std::size_t slot = 0; slot < kEnumIndexedFields.size(); ++slot) later_enum_lists[slot].resize(d.by_enum[slot].size());
-  auto build_masks_and_enum_lists = [&](std::uint32_t first_event, std::uint32_t end_event, EnumLists& into) {
-    for (std::uint32_t index = first_event; index < end_event; ++index) {
-      const auto& record = d.events[index];
-      const Entry* values = d.entries.at(record.first);
-      std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
-      for (std::uint32_t k = 0; k < record.count; ++k) {
-        const Entry& entry = values[k];
-        mask[0] |= std::uint64_t{1} << d.field_bit[entry.field];
-        if (entry.key != kNoKey && entry.key != kBigInteger) {
-          const std::size_t bit = entry.key % (Data::kKeyMaskWords * 64);
-          mask[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
-        }
-        if (const int enum_slot = enum_slots[entry.field]; enum_slot >= 0) {
-          auto& lists = into[static_cast<std::size_t>(enum_slot)];
-          if (entry.value < lists.size()) {
-            auto& list = lists[entry.value];
-            if (list.empty() || list.back() != index) list.push_back(index);
-          }
-        }
-      }
-    }
-  };
   // The pairs of every string-indexed value would be some 8 bytes per event and field at the peak, on top of
   // the finished indexes: they are collected and sorted in two rounds of fields (names and addresses first,
   // then users, images and command lines), each freed once sorted, which halves that peak.
-  // The later half's pairs go to `later_pairs`, appended to the earlier half's before sorting (events stay in
-  // increasing order, which the sort keeps).
+  // The later half's lists go to `later_*`, appended to the earlier half's (events stay in increasing
+  // order, which the sort keeps).
+  using EnumLists = std::array<std::vector<Postings>, kEnumIndexedFields.size()>;
   using PairLists = std::array<PageVector<StringPostings::Pair>, kStringIndexedFields.size()>;
+  EnumLists later_enum_lists;
+  for (std::size_t slot = 0; slot < kEnumIndexedFields.size(); ++slot) later_enum_lists[slot].resize(d.by_enum[slot].size());
   PairLists pairs;
   PairLists later_pairs;
   constexpr std::size_t kFirstRoundSlots = 5;
   static_assert(kStringIndexedFields[kFirstRoundSlots - 1] == udm::fields::target_ip);
   const auto event_count = static_cast<std::uint32_t>(d.events.size());
+  // What the first scan does with a field's values, in one table read per value: its mask bit, and the
+  // enum list or first-round string list that wants it (-1: none).
+  struct FieldAction {
+    std::uint8_t bit = 0;
+    std::int8_t enum_slot = -1;
+    std::int8_t string_slot = -1;
+  };
+  std::vector<FieldAction> actions(d.field_bit.size());
+  for (std::size_t field = 0; field < actions.size(); ++field) {
+    const int string_slot = field_traits().string_slot[field];
+    actions[field] = FieldAction{d.field_bit[field], field_traits().enum_slot[field],
+                                 static_cast<std::int8_t>(string_slot < static_cast<int>(kFirstRoundSlots) ? string_slot : -1)};
+  }
+  auto scan_first_round = [&](std::uint32_t first_event, std::uint32_t end_event, EnumLists& enum_lists,
+                              PairLists& pair_lists) {
+    const FieldAction* const action_of = actions.data();
+    for (std::uint32_t index = first_event; index < end_event; ++index) {
+      if (index + kEntriesAhead < end_event) prefetch_entries(index + kEntriesAhead);
+      const auto& record = d.events[index];
+      const Entry* values = d.entries.at(record.first);
+      std::array<std::uint64_t, Data::mask_stride> mask{};
+      for (std::uint32_t k = 0; k < record.count; ++k) {
+        const Entry& entry = values[k];
+        const FieldAction action = action_of[entry.field];
+        mask[0] |= std::uint64_t{1} << action.bit;
+        if (entry.key != kNoKey && entry.key != kBigInteger) {
+          const std::size_t bit = entry.key % (Data::kKeyMaskWords * 64);
+          mask[d.field_words + bit / 64] |= std::uint64_t{1} << (bit % 64);
+        }
+        if (action.enum_slot >= 0) [[unlikely]] {
+          auto& lists = enum_lists[static_cast<std::size_t>(action.enum_slot)];
+          if (entry.value < lists.size()) {
+            auto& list = lists[entry.value];
+            if (list.empty() || list.back() != index) list.push_back(index);
+          }
+        }
+        if (action.string_slot >= 0) [[unlikely]] {
+          pair_lists[static_cast<std::size_t>(action.string_slot)].push_back(StringPostings::make_pair(entry.value, index));
+        }
+      }
+      std::copy(mask.begin(), mask.end(), d.masks.get() + static_cast<std::size_t>(index) * d.mask_stride);
+    }
+  };
+  // The later rounds' fields are plain fields, and an event's plain entries come first, by field id: the
+  // scan of an event stops after the last field of the round.
   auto collect_string_pairs = [&](std::size_t first_slot, std::size_t end_slot, std::uint32_t first_event,
                                   std::uint32_t end_event, PairLists& into) {
+    const std::vector<std::int8_t>& string_slots = field_traits().string_slot;
+    std::uint32_t last_rank = 0;
+    for (std::size_t slot = first_slot; slot < end_slot; ++slot) {
+      last_rank = std::max(last_rank, d.field_rank[kStringIndexedFields[slot]]);
+    }
+    const std::int8_t* const slot_of = string_slots.data();
+    const std::uint32_t* const rank_of = d.field_rank.data();
     for (std::uint32_t index = first_event; index < end_event; ++index) {
+      if (index + kEntriesAhead < end_event) prefetch_entries(index + kEntriesAhead);
       const auto& record = d.events[index];
       const Entry* values = d.entries.at(record.first);
       for (std::uint32_t k = 0; k < record.count; ++k) {
         const Entry& entry = values[k];
-        const int slot = string_slots[entry.field];
+        if (rank_of[entry.field] > last_rank) break;
+        const int slot = slot_of[entry.field];
         if (slot >= static_cast<int>(first_slot) && slot < static_cast<int>(end_slot)) {
           into[static_cast<std::size_t>(slot)].push_back(StringPostings::make_pair(entry.value, index));
         }
@@ -996,12 +1084,8 @@ void EventStore::finish() {
   if (parallel) {
     const std::uint32_t middle = event_count / 2;
     {
-      std::jthread helper([&] {
-        build_masks_and_enum_lists(middle, event_count, later_enum_lists);
-        collect_string_pairs(0, kFirstRoundSlots, middle, event_count, later_pairs);
-      });
-      build_masks_and_enum_lists(0, middle, d.by_enum);
-      collect_string_pairs(0, kFirstRoundSlots, 0, middle, pairs);
+      std::jthread helper([&] { scan_first_round(middle, event_count, later_enum_lists, later_pairs); });
+      scan_first_round(0, middle, d.by_enum, pairs);
     }
     for (std::size_t slot = 0; slot < kEnumIndexedFields.size(); ++slot) {
       for (std::size_t value = 0; value < d.by_enum[slot].size(); ++value) {
@@ -1012,8 +1096,7 @@ void EventStore::finish() {
     }
     EnumLists().swap(later_enum_lists);
   } else {
-    build_masks_and_enum_lists(0, event_count, d.by_enum);
-    collect_string_pairs(0, kFirstRoundSlots, 0, event_count, pairs);
+    scan_first_round(0, event_count, d.by_enum, pairs);
   }
   build_round(0, kFirstRoundSlots);
   reserve_pairs(kFirstRoundSlots, pairs.size());
@@ -1108,7 +1191,7 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
   }
   auto has_required = [&](std::uint32_t index) {
     if (need_any) {
-      const std::uint64_t* mask = d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride;
+      const std::uint64_t* mask = d.masks.get() + static_cast<std::size_t>(index) * d.mask_stride;
       for (std::size_t w = 0; w < d.mask_stride; ++w) {
         if ((mask[w] & need[w]) != need[w]) return false;
       }
@@ -1207,7 +1290,7 @@ SearchResult EventStore::search_impl(const Predicate& predicate, const udm::Inde
     const char* entries = reinterpret_cast<const char*>(d.entries.at(d.events[index].first));
     __builtin_prefetch(entries);
     __builtin_prefetch(entries + 64);
-    __builtin_prefetch(d.masks.data() + static_cast<std::size_t>(index) * d.mask_stride);
+    __builtin_prefetch(d.masks.get() + static_cast<std::size_t>(index) * d.mask_stride);
   };
   StoredEventView view(d);
   auto consider = [&](std::uint32_t index) {
@@ -1444,7 +1527,7 @@ std::vector<std::pair<std::string, std::size_t>> EventStore::memory_breakdown() 
   // Page-backed vectors are counted by size: their untouched capacity is not resident.
   parts.emplace_back("event records", d.events.size() * sizeof(EventRecord));
   parts.emplace_back("large integers", d.big_ints.capacity() * sizeof(std::int64_t));
-  parts.emplace_back("presence masks", d.masks.capacity() * sizeof(std::uint64_t));
+  parts.emplace_back("presence masks", d.mask_words * sizeof(std::uint64_t));
   std::size_t postings = 0;
   for (const auto& lists : d.by_enum) {
     for (const auto& list : lists) postings += list.size() * sizeof(std::uint32_t);
