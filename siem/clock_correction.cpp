@@ -56,18 +56,18 @@ std::uint32_t ClockCorrector::host_of_spelling(std::string_view hostname) {
   return index;
 }
 
-void ClockCorrector::observe(std::string_view hostname, const NormaliseOutcome& outcome) {
+std::uint32_t ClockCorrector::spelling(std::string_view hostname) {
+  const std::uint64_t hash = TextIndex::hash_of(hostname);
+  if (const auto found = recorded_spellings_.find(hostname, hash)) return *found;
+  const auto spelling = static_cast<std::uint32_t>(recorded_counts_.size());
+  recorded_spellings_.insert(hostname, hash, spelling);
+  recorded_counts_.emplace_back();
+  return spelling;
+}
+
+void ClockCorrector::observe(std::uint32_t spelling, const NormaliseOutcome& outcome) {
   if (!outcome.utc_time_us) return;
   if (!outcome.at_timestamp_us && !outcome.time_created_us && !outcome.event_time_us) return;
-  const std::uint64_t hash = TextIndex::hash_of(hostname);
-  std::uint32_t spelling = 0;
-  if (const auto found = recorded_spellings_.find(hostname, hash)) {
-    spelling = *found;
-  } else {
-    spelling = static_cast<std::uint32_t>(recorded_counts_.size());
-    recorded_spellings_.insert(hostname, hash, spelling);
-    recorded_counts_.emplace_back();
-  }
   const std::int64_t utc = *outcome.utc_time_us;
   auto record = [&](std::uint32_t slot, const std::optional<std::int64_t>& shipper_time) {
     if (!shipper_time) return;
@@ -92,12 +92,9 @@ void ClockCorrector::settle_records_of(const ClockCorrector& source) {
     if (host == kUnresolved) host = host_of_spelling(spellings[sample.spelling]);
     add_sample(hosts_[host].samples[sample.slot], static_cast<int>(sample.slot), sample.delta);
   }
-  if (&source == this) {
-    recorded_.clear();
-    recorded_counts_.clear();
-    recorded_spellings_ = TextIndex();
-    recorded_unit_counts_ = {};
-  }
+  // The spellings and their counts stay: spelling numbers handed out remain valid, and a count still says
+  // how many samples the spelling offered (the lists they went to are at least that full).
+  if (&source == this) recorded_.clear();
 }
 
 void ClockCorrector::append(const ClockCorrector& later) {

@@ -34,7 +34,12 @@ class ClockCorrector {
   ClockCorrector& operator=(const ClockCorrector&) = delete;
 
   // Learns from one event (only Sysmon events with UtcTime teach anything).
-  void observe(std::string_view hostname, const NormaliseOutcome& outcome);
+  void observe(std::string_view hostname, const NormaliseOutcome& outcome) { observe(spelling(hostname), outcome); }
+  // The same for a host named by spelling(): a caller that knows which events share a host name (the store's
+  // interned strings) looks each name up once instead of once per event.
+  void observe(std::uint32_t spelling, const NormaliseOutcome& outcome);
+  // A number for `hostname` as spelled, for observe(); valid for the corrector's lifetime.
+  [[nodiscard]] std::uint32_t spelling(std::string_view hostname);
   // Adds what `later` learned from the records that follow this corrector's (the parts of a split unit, in
   // order): the result is the corrector that would have observed both in sequence.
   void append(const ClockCorrector& later);

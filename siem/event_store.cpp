@@ -416,6 +416,8 @@ class StoreBatch final : public udm::EventBuilder {
     return true;
   }
   void abort() { entries_.truncate(current_.first); }
+  // The slice's string id of the host name of the event committed last.
+  [[nodiscard]] StringPool::Id last_host() const { return current_.host; }
   bool has_type(udm::FieldId field, udm::ValueType type) const {
     return field < traits_.type.size() && traits_.type[field] == type;
   }
@@ -649,7 +651,7 @@ class UnitSink final : public RecordSink {
     corrections_.shrink_to_fit();
   }
   // Merges what is left; the corrections wait for the unit's other parts (take_corrector, take_corrections).
-  void finish_part() { batch_.merge_into(data_, unit_, &corrections_); }
+  void finish_part() { merge_slice(); }
   ClockCorrector take_corrector() { return std::move(corrector_); }
   PageVector<StoreBatch::Correction> take_corrections() { return std::move(corrections_); }
 
@@ -681,10 +683,10 @@ class UnitSink final : public RecordSink {
       on_bad_record(line, "event has too many values");
       return;
     }
-    corrector_.observe(outcome.hostname, outcome);
+    observe_clock(outcome);
     ++(outcome.mapped ? counts_.mapped : counts_.generic);
     if (outcome.time_source == TimeSource::none) ++counts_.untimed;
-    if (batch_.event_count() >= kSliceEvents) batch_.merge_into(data_, unit_, &corrections_);
+    if (batch_.event_count() >= kSliceEvents) merge_slice();
   }
 
   void on_udm_json(std::string_view json, std::size_t line) override {
@@ -729,6 +731,33 @@ class UnitSink final : public RecordSink {
   PartErrors* part_errors_ = nullptr;
   ClockCorrector corrector_;
   PageVector<StoreBatch::Correction> corrections_;
+  // The corrector's number for each host name of the slice, by the name's string id in the slice: a slice
+  // names a few hundred hosts over thousands of events, and looking a name up by its text for every event
+  // cost more than the rest of observing.
+  static constexpr std::uint32_t kNoSpelling = UINT32_MAX;
+  std::vector<std::uint32_t> spelling_of_host_;
+  std::vector<StringPool::Id> hosts_seen_;  // the entries of spelling_of_host_ set in this slice
+
+  void observe_clock(const NormaliseOutcome& outcome) {
+    if (!outcome.utc_time_us) return;
+    if (!outcome.at_timestamp_us && !outcome.time_created_us && !outcome.event_time_us) return;
+    const StringPool::Id host = batch_.last_host();
+    if (host >= spelling_of_host_.size()) {
+      spelling_of_host_.resize(std::max<std::size_t>(host + 1, spelling_of_host_.size() * 2), kNoSpelling);
+    }
+    std::uint32_t& spelling = spelling_of_host_[host];
+    if (spelling == kNoSpelling) {
+      spelling = corrector_.spelling(outcome.hostname);
+      hosts_seen_.push_back(host);
+    }
+    corrector_.observe(spelling, outcome);
+  }
+  // The slice's string ids start over after a merge.
+  void merge_slice() {
+    batch_.merge_into(data_, unit_, &corrections_);
+    for (const StringPool::Id host : hosts_seen_) spelling_of_host_[host] = kNoSpelling;
+    hosts_seen_.clear();
+  }
 };
 
 // One part of a JSON-lines file split for parallel loading, and what it leaves for the file's finalisation.

@@ -19,6 +19,7 @@ struct ResolvedField {
   udm::FieldId field = 0;
   udm::FieldId sha1 = 0, md5 = 0, sha256 = 0;  // hashes only
   Conversion conversion = Conversion::text;
+  std::uint32_t rank = 0;  // storage_rank of the (first) field it fills
 };
 
 struct ResolvedRule {
@@ -40,6 +41,12 @@ udm::FieldId first_target(const ResolvedField& field) {
   return field.conversion == Conversion::hashes ? std::min({field.sha1, field.md5, field.sha256}) : field.field;
 }
 
+// The order the event store keeps an event's values in (plain fields by id, then maps; see EventStore's
+// field ranks): values emitted in it are stored as they come, where any other order is sorted value by value.
+std::uint32_t storage_rank(udm::FieldId field) {
+  return udm::field_info(field).is_map ? (std::uint32_t{1} << 16) + field : field;
+}
+
 class RuleIndex {
  public:
   RuleIndex() {
@@ -56,12 +63,13 @@ class RuleIndex {
         } else {
           r.field = resolve(field.path);
         }
+        r.rank = storage_rank(first_target(r));
         resolved.fields.push_back(r);
       }
       // In the order of the UDM fields they fill (stable: values of one field keep the rule's order), the
       // order the store keeps an event's values in, so storing them moves nothing.
       std::stable_sort(resolved.fields.begin(), resolved.fields.end(),
-                       [](const ResolvedField& a, const ResolvedField& b) { return first_target(a) < first_target(b); });
+                       [](const ResolvedField& a, const ResolvedField& b) { return a.rank < b.rank; });
       by_key_.emplace(rule_key(rule.source, rule.event_id), std::move(resolved));
     }
   }
@@ -126,6 +134,9 @@ std::optional<udm::AuthMechanism> logon_mechanism(std::string_view value) {
 // True when every item became a UDM hash (an IMPHASH=... item has no UDM field, so the raw text must stay).
 bool add_hashes(std::string_view value, const ResolvedField& rule, udm::EventBuilder& out) {
   bool all_mapped = true;
+  // Emitted in field order once all are read (Sysmon writes SHA1 first, whose field comes last).
+  std::array<std::pair<udm::FieldId, std::string>, 4> found;
+  std::size_t found_count = 0;
   while (!value.empty()) {
     const auto comma = value.find(',');
     const std::string_view item = value.substr(0, comma);
@@ -137,7 +148,12 @@ bool add_hashes(std::string_view value, const ResolvedField& rule, udm::EventBui
                                    : iequals(algorithm, "sha256") ? &rule.sha256
                                                                   : nullptr;
       if (target != nullptr) {
-        out.add_string(*target, to_lower_ascii(item.substr(equals + 1)));
+        if (found_count == found.size()) {
+          // More than a Sysmon line ever holds: emit what was read so far.
+          for (auto& [field, digest] : found) out.add_string(field, digest);
+          found_count = 0;
+        }
+        found[found_count++] = {*target, to_lower_ascii(item.substr(equals + 1))};
       } else {
         all_mapped = false;
       }
@@ -147,6 +163,9 @@ bool add_hashes(std::string_view value, const ResolvedField& rule, udm::EventBui
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
+  std::stable_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(found_count),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < found_count; ++i) out.add_string(found[i].first, found[i].second);
   return all_mapped;
 }
 
@@ -308,8 +327,12 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
   out.add_string(kVendorName, "Microsoft");
   out.add_string(udm::fields::log_type, source == LogSource::sysmon ? "WINDOWS_SYSMON" : "WINEVTLOG");
   if (const auto record = event.get("RecordNumber"); record && !record->empty()) out.add_string(kProductLogId, *record);
+  if (event.find("Message") != nullptr) {
+    for (const FlatField& field : event.fields()) {
+      if (field.key == "Message") out.add_string(kDescription, field.value);
+    }
+  }
   outcome.hostname = reporting_host(event);
-  if (!outcome.hostname.empty()) out.add_string(udm::fields::principal_hostname, outcome.hostname);
 
   // ---- mapped fields; remember which raw keys now live in UDM fields
   std::array<std::string_view, kMaxRuleFields> consumed{};
@@ -321,8 +344,26 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
   const bool by_position = fields.size() <= FlatEvent::kIndexedFields && !event.has_duplicate_keys();
   static_assert(FlatEvent::kIndexedFields <= 64);
   std::uint64_t consumed_positions = 0;
+  // The reporting host and the logon action go in among the rule's fields, in storage order (the host before
+  // and the action after values the rule gives the same field, as when they were emitted first and last).
+  const bool logon_allow = rule && rule->rule->special == Special::logon_allow;
+  const bool logon_block = rule && rule->rule->special == Special::logon_block;
+  bool action_pending = logon_allow || logon_block;
+  bool host_pending = !outcome.hostname.empty();
+  static_assert(kAction < udm::fields::principal_hostname);
+  auto emit_pending_before = [&](std::uint32_t rank) {
+    if (action_pending && storage_rank(kAction) < rank) {
+      out.add_enum(kAction, logon_allow ? udm::SecurityAction::ALLOW : udm::SecurityAction::BLOCK);
+      action_pending = false;
+    }
+    if (host_pending && storage_rank(udm::fields::principal_hostname) <= rank) {
+      out.add_string(udm::fields::principal_hostname, outcome.hostname);
+      host_pending = false;
+    }
+  };
   if (rule) {
     for (const auto& field_rule : rule->fields) {
+      if (action_pending || host_pending) emit_pending_before(field_rule.rank);
       const auto* field = event.find(field_rule.raw_key);
       if (field && apply_field(field_rule, field->value, out) && consumed_count < consumed.size()) {
         consumed_tags[consumed_count] = FlatEvent::key_tag(field_rule.raw_key);
@@ -330,9 +371,8 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
         consumed[consumed_count++] = field_rule.raw_key;
       }
     }
-    if (rule->rule->special == Special::logon_allow) out.add_enum(kAction, udm::SecurityAction::ALLOW);
-    if (rule->rule->special == Special::logon_block) out.add_enum(kAction, udm::SecurityAction::BLOCK);
   }
+  emit_pending_before(UINT32_MAX);
 
   // ---- the raw fields no mapping rule consumed, verbatim (the message text is the description). Repeating
   // consumed ones cost memory and query time for nothing (see always_kept_raw_key for the exceptions).
@@ -342,12 +382,6 @@ NormaliseOutcome normalise_windows_event(const FlatEvent& event, udm::EventBuild
     }
     return false;
   };
-  // The description first: the store keeps plain fields before maps, so it costs nothing to place.
-  if (event.find("Message") != nullptr) {
-    for (const FlatField& field : fields) {
-      if (field.key == "Message") out.add_string(kDescription, field.value);
-    }
-  }
   for (std::size_t index = 0; index < fields.size(); ++index) {
     const FlatField& field = fields[index];
     if (field.key == "Message") continue;
