@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "siem/clock_correction.hpp"
@@ -175,6 +177,25 @@ TEST_CASE("a corrector fed in parts keeps the first samples per host and per uni
       for (const TimeSource source : {TimeSource::at_timestamp, TimeSource::time_created}) {
         CHECK(joined.offset_us(host, source) == whole.offset_us(host, source));
       }
+    }
+  }
+  // Asked for an offset every 97 samples (each question settles what was recorded so far), and told the
+  // hosts by the numbers spelling() gave before the first question: the same offsets.
+  ClockCorrector asked;
+  std::map<std::string, std::uint32_t> numbers;
+  for (const auto& sample : samples) numbers.emplace(sample.host, asked.spelling(sample.host));
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    NormaliseOutcome sysmon;
+    sysmon.utc_time_us = 1000 * s + samples[i].delta;
+    sysmon.at_timestamp_us = 1000 * s;
+    sysmon.time_created_us = 1000 * s - hour;
+    asked.observe(numbers.at(samples[i].host), sysmon);
+    if (i % 97 == 0) CHECK(asked.offset_us("host-b", TimeSource::time_created) == 3 * hour);
+  }
+  for (const char* host : {"host-a", "HOST-A.acme.local", "HOST-B", "host-c.acme.local", "nowhere"}) {
+    CAPTURE(host);
+    for (const TimeSource source : {TimeSource::at_timestamp, TimeSource::time_created}) {
+      CHECK(asked.offset_us(host, source) == whole.offset_us(host, source));
     }
   }
   CHECK(whole.offset_us("HOST-A", TimeSource::at_timestamp) == 5 * hour);
