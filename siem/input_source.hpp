@@ -34,7 +34,8 @@ std::optional<UnitFormat> format_from_name(std::string_view name);
 // (without the unit name) when the unit as a whole could not be read.
 std::string read_unit(const InputUnit& unit, RecordSink& sink);
 
-// Line-aligned parts of a large JSON-lines file, so that one file can be loaded on several threads.
+// Line-aligned parts of a large JSON-lines file, so that one file can be loaded on several threads: about
+// `part_bytes` each, a quarter of that over the last 2 * part_bytes of the file.
 // Returns the byte offset where each part starts (the first is 0; each other one follows a newline), or
 // nothing when the unit is not a plain file, is smaller than two parts, or is one JSON document.
 std::vector<std::uint64_t> split_json_lines(const InputUnit& unit, std::uint64_t part_bytes);

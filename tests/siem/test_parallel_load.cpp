@@ -188,3 +188,35 @@ TEST_CASE("on a store indexed on two threads, every indexed query finds what a s
     CHECK(indexed.events == scanned.events);
   }
 }
+
+TEST_CASE("a split ends on quarter-size parts, and a first line longer than the first look still splits") {
+  TempDir dir;
+  constexpr std::uint64_t kPart = 256 * 1024;
+  // The first line alone (100 KB) is longer than the 64 KB split_json_lines reads first to tell JSON lines
+  // from one document.
+  std::string text = R"({"EventID":1,"Message":")" + std::string(100 * 1024, 'x') + "\"}\n";
+  for (int i = 0; text.size() < 10 * kPart; ++i) {
+    text += fmt::format(R"({{"EventID":4624,"Channel":"Security","Hostname":"H{}"}})", i) + "\n";
+  }
+  const auto file = dir.write("tail.jsonl", text);
+  const auto starts = split_json_lines(InputUnit{file.string(), file, false, 0, UnitFormat::json}, kPart);
+  REQUIRE(starts.size() > 5);
+  CHECK(starts.front() == 0);
+  // Parts in file order: full ones (a line at most past kPart), then at least four quarter ones that cover
+  // no more than the last 2 * kPart bytes.
+  std::vector<std::uint64_t> lengths;
+  for (std::size_t k = 1; k < starts.size(); ++k) {
+    CHECK(text[starts[k] - 1] == '\n');
+    lengths.push_back(starts[k] - starts[k - 1]);
+  }
+  lengths.push_back(text.size() - starts.back());
+  std::size_t first_quarter = lengths.size();
+  while (first_quarter > 0 && lengths[first_quarter - 1] < kPart / 4 + 100) --first_quarter;
+  CHECK(lengths.size() - first_quarter >= 4);
+  CHECK(text.size() - starts[first_quarter] <= 2 * kPart);
+  for (std::size_t k = 0; k < first_quarter; ++k) {
+    CAPTURE(k);
+    CHECK(lengths[k] > kPart - 100);  // each part starts at the first line after its target
+    CHECK(lengths[k] < kPart + 100 * 1024 + 100);  // the long first line may run past the first target
+  }
+}
