@@ -1,6 +1,7 @@
 // The string pool's reuse after clear() and the short-string cache in front of it.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 #include <string>
@@ -168,4 +169,41 @@ TEST_CASE("intern cache slots tell apart names that differ only inside") {
   std::set<std::size_t> short_slots;
   for (const char* text : {"a", "b", "ab", "ba", "abc", "abcd", "abce"}) short_slots.insert(InternCache::slot_of(text));
   CHECK(short_slots.size() >= 6);
+}
+
+TEST_CASE("the pool's hash spreads near-identical strings over shards and slots") {
+  // Every one-byte change at every position of every length from 1 to 40 changes the hash.
+  for (std::size_t size = 1; size <= 40; ++size) {
+    const std::string base(size, 'k');
+    const std::uint32_t base_hash = StringPool::hash_of(base);
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string changed = base;
+      changed[at] = 'j';
+      CAPTURE(size);
+      CAPTURE(at);
+      CHECK(StringPool::hash_of(changed) != base_hash);
+    }
+    CHECK(StringPool::hash_of(base + '\0') != base_hash);  // the length counts too
+  }
+  // Host names, GUIDs and ports of one family: the top four bits (the store's shard) and the low twelve (a
+  // slot) each stay within a fifth of an even share.
+  std::vector<std::string> texts;
+  for (int i = 0; i < 16000; ++i) {
+    texts.push_back("WKS-" + std::to_string(10000 + i) + ".acme.local");
+    texts.push_back("{122904aa-d468-65e0-" + std::to_string(1000 + i % 9000) + "-0000000007" + std::to_string(i % 10) + "0}");
+    texts.push_back(std::to_string(49152 + i));
+  }
+  std::vector<std::size_t> by_shard(16, 0);
+  std::vector<std::size_t> by_slot(4096, 0);
+  for (const auto& text : texts) {
+    const std::uint32_t hash = StringPool::hash_of(text);
+    ++by_shard[hash >> 28];
+    ++by_slot[hash & 4095];
+  }
+  const double shard_share = static_cast<double>(texts.size()) / 16;
+  for (const std::size_t count : by_shard) CHECK(std::abs(static_cast<double>(count) - shard_share) < shard_share / 5);
+  const double slot_share = static_cast<double>(texts.size()) / 4096;  // about 12
+  std::size_t crowded = 0;
+  for (const std::size_t count : by_slot) crowded += static_cast<double>(count) > 2 * slot_share ? 1 : 0;
+  CHECK(crowded < 40);  // a uniform hash puts about 5 of 4096 slots above twice the share
 }
