@@ -1070,7 +1070,9 @@ void EventStore::finish() {
   };
   std::atomic<std::size_t> next_slot{0};
   std::atomic<std::size_t> end_slot{0};
-  auto build_string_lists = [&] {
+  // One radix scratch buffer per thread, for all the lists it builds.
+  std::array<StringPostings::Scratch, 2> scratches;
+  auto build_string_lists = [&](StringPostings::Scratch& scratch) {
     for (std::size_t slot = next_slot++; slot < end_slot; slot = next_slot++) {
       PageVector<StringPostings::Pair>& later = later_pairs[slot];
       if (!later.empty()) {
@@ -1084,7 +1086,7 @@ void EventStore::finish() {
         earlier.insert(earlier.end(), later.begin(), later.end());
         PageVector<StringPostings::Pair>().swap(later);
       }
-      d.by_string[slot].build(pairs[slot]);
+      d.by_string[slot].build(pairs[slot], scratch);
     }
   };
   const bool parallel = search_threads_ >= 2 && d.events.size() >= kParallelIndexMin;
@@ -1101,10 +1103,10 @@ void EventStore::finish() {
     next_slot = first;
     end_slot = end;
     if (parallel) {
-      std::jthread helper(build_string_lists);
-      build_string_lists();
+      std::jthread helper([&] { build_string_lists(scratches[1]); });
+      build_string_lists(scratches[0]);
     } else {
-      build_string_lists();
+      build_string_lists(scratches[0]);
     }
   };
   // Masks, enum lists and the first round's pairs: each thread over half the events, the later half's lists

@@ -36,17 +36,14 @@ void StringPostings::clear() {
   PageVector<std::uint32_t>().swap(events_);
 }
 
-void StringPostings::build(PageVector<Pair>& pairs) {
+void StringPostings::build(PageVector<Pair>& pairs, Scratch& scratch) {
   clear();
   const std::size_t count = pairs.size();
   if (count == 0) {
     PageVector<Pair>().swap(pairs);
     return;
   }
-  // The radix sort's other buffer: fresh pages, written by the first pass before anything reads them (a
-  // vector would zero it first).
-  PageArray<Pair> spare(count);
-  const Pair* sorted = sort_by_value(pairs.data(), spare.get(), count);
+  const Pair* sorted = sort_by_value(pairs.data(), scratch.get(count), count);
   std::size_t distinct = 0;
   for (std::size_t i = 0; i < count; ++i) {
     if (i == 0 || (sorted[i] >> 32) != (sorted[i - 1] >> 32)) ++distinct;

@@ -30,9 +30,30 @@ class StringPostings {
   using Pair = std::uint64_t;  // value id in the high half, event index in the low half
   static Pair make_pair(std::uint32_t value, std::uint32_t event) { return (Pair{value} << 32) | event; }
 
+  // The radix sort's second buffer, kept by a caller that builds several lists one after the other, so that
+  // its pages are faulted in once rather than once per list.
+  class Scratch {
+   public:
+    Pair* get(std::size_t count) {
+      if (count > capacity_) {
+        buffer_ = PageArray<Pair>(count);  // fresh pages: written by the first pass before anything reads them
+        capacity_ = count;
+      }
+      return buffer_.get();
+    }
+
+   private:
+    PageArray<Pair> buffer_;
+    std::size_t capacity_ = 0;
+  };
+
   // Replaces the lists with those of `pairs` (collected with events ascending; an event may repeat a value,
   // it is listed once). Empties `pairs` and frees its memory.
-  void build(PageVector<Pair>& pairs);
+  void build(PageVector<Pair>& pairs, Scratch& scratch);
+  void build(PageVector<Pair>& pairs) {
+    Scratch scratch;
+    build(pairs, scratch);
+  }
   void clear();
 
   [[nodiscard]] std::size_t size() const { return values_.size(); }  // distinct values
