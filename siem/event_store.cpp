@@ -500,7 +500,9 @@ class StoreBatch final : public udm::EventBuilder {
       data.finished = false;
     }
     std::size_t dropped_keys = 0;
-    std::vector<std::uint64_t> present(data.field_present.size(), 0);
+    // A byte per field id, set by a plain store: or-ing bits into a word made every value wait for the
+    // previous value's update of the same word.
+    std::vector<std::uint8_t> present(udm::field_id_limit(), 0);
     for (std::size_t i = 0; i < events_.size(); ++i) {
       const Pending& event = events_[i];
       Entry* out = out_of[i];
@@ -524,7 +526,7 @@ class StoreBatch final : public udm::EventBuilder {
           entry.value += big_base;
         }
         out[k] = entry;
-        present[entry.field / 64] |= std::uint64_t{1} << (entry.field % 64);
+        present[entry.field] = 1;
         const std::uint32_t key = data.sort_key(entry);
         keys[k] = key;
         in_order = in_order && key >= previous_key;
@@ -535,7 +537,9 @@ class StoreBatch final : public udm::EventBuilder {
     {
       std::lock_guard lock(data.merge_mutex);
       data.dropped_keys += dropped_keys;
-      for (std::size_t w = 0; w < present.size(); ++w) data.field_present[w] |= present[w];
+      for (std::size_t field = 0; field < present.size(); ++field) {
+        if (present[field] != 0) data.field_present[field / 64] |= std::uint64_t{1} << (field % 64);
+      }
     }
     for (const std::uint32_t key : slice_keys_) key_listed_[key] = 0;
     slice_keys_.clear();
