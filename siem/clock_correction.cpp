@@ -48,6 +48,31 @@ std::uint32_t ClockCorrector::host_of_short_name(const std::string& short_name) 
   return index;
 }
 
+std::uint32_t ClockCorrector::host_of_key(std::uint32_t key, std::string_view hostname) {
+  auto key_slot = [this](std::uint32_t k) {
+    return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ull) >> 32) & (by_key_.size() - 1);
+  };
+  if ((keyed_ + 1) * 2 > by_key_.size()) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> old(by_key_.empty() ? 1024 : by_key_.size() * 2, {kNoKey, 0});
+    old.swap(by_key_);
+    for (const auto& entry : old) {
+      if (entry.first == kNoKey) continue;
+      std::size_t slot = key_slot(entry.first);
+      while (by_key_[slot].first != kNoKey) slot = (slot + 1) & (by_key_.size() - 1);
+      by_key_[slot] = entry;
+    }
+  }
+  std::size_t slot = key_slot(key);
+  while (by_key_[slot].first != kNoKey) {
+    if (by_key_[slot].first == key) return by_key_[slot].second;
+    slot = (slot + 1) & (by_key_.size() - 1);
+  }
+  const std::uint32_t host = host_of_spelling(hostname);
+  by_key_[slot] = {key, host};
+  ++keyed_;
+  return host;
+}
+
 std::uint32_t ClockCorrector::host_of_spelling(std::string_view hostname) {
   const std::uint64_t hash = TextIndex::hash_of(hostname);
   if (const auto found = by_spelling_.find(hostname, hash)) return *found;
@@ -62,6 +87,7 @@ std::uint32_t ClockCorrector::spelling(std::string_view hostname) {
   const auto spelling = static_cast<std::uint32_t>(recorded_counts_.size());
   recorded_spellings_.insert(hostname, hash, spelling);
   recorded_counts_.emplace_back();
+  spelling_keys_.push_back(kNoKey);
   return spelling;
 }
 
@@ -89,7 +115,10 @@ void ClockCorrector::settle_records_of(const ClockCorrector& source) {
   std::vector<std::uint32_t> host_of(spellings.size(), kUnresolved);
   for (const Recorded& sample : source.recorded_) {
     std::uint32_t& host = host_of[sample.spelling];
-    if (host == kUnresolved) host = host_of_spelling(spellings[sample.spelling]);
+    if (host == kUnresolved) {
+      const std::uint32_t key = source.spelling_keys_[sample.spelling];
+      host = key == kNoKey ? host_of_spelling(spellings[sample.spelling]) : host_of_key(key, spellings[sample.spelling]);
+    }
     add_sample(hosts_[host].samples[sample.slot], static_cast<int>(sample.slot), sample.delta);
   }
   // The spellings and their counts stay: spelling numbers handed out remain valid, and a count still says

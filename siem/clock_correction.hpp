@@ -40,6 +40,10 @@ class ClockCorrector {
   void observe(std::uint32_t spelling, const NormaliseOutcome& outcome);
   // A number for `hostname` as spelled, for observe(); valid for the corrector's lifetime.
   [[nodiscard]] std::uint32_t spelling(std::string_view hostname);
+  // Tells that `spelling` is the text the caller knows as `key` (the event store's string id): every spelling
+  // with one key is the same text, so a corrector taking these records (append) finds its host by the number
+  // instead of by the text. Optional; spellings without a key are found by their text.
+  void set_spelling_key(std::uint32_t spelling, std::uint32_t key) { spelling_keys_[spelling] = key; }
   // Adds what `later` learned from the records that follow this corrector's (the parts of a split unit, in
   // order): the result is the corrector that would have observed both in sequence.
   void append(const ClockCorrector& later);
@@ -75,6 +79,8 @@ class ClockCorrector {
   std::vector<Recorded> recorded_;
   TextIndex recorded_spellings_;
   std::vector<std::array<std::uint16_t, 3>> recorded_counts_;  // per spelling and field
+  static constexpr std::uint32_t kNoKey = UINT32_MAX;
+  std::vector<std::uint32_t> spelling_keys_;  // per spelling (kNoKey: none given)
   std::array<std::size_t, 3> recorded_unit_counts_{};
 
   // Settled: one entry per short host name, in order of first sight; names as the events spell them map to
@@ -82,6 +88,12 @@ class ClockCorrector {
   std::vector<Host> hosts_;
   TextIndex by_short_name_;
   TextIndex by_spelling_;
+  // Host by spelling key (see set_spelling_key), open addressing over (key, host) with kNoKey as empty: a
+  // split file's parts bring thousands of spellings each, and finding each by its text again was most of
+  // appending them.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> by_key_;
+  std::size_t keyed_ = 0;
+  std::uint32_t host_of_key(std::uint32_t key, std::string_view hostname);
   SourceSamples unit_;  // all hosts of the unit
   std::array<CachedOffset, 3> unit_cached_{};
   std::uint64_t generation_ = 1;  // advanced by every sample added

@@ -418,6 +418,8 @@ class StoreBatch final : public udm::EventBuilder {
   void abort() { entries_.truncate(current_.first); }
   // The slice's string id of the host name of the event committed last.
   [[nodiscard]] StringPool::Id last_host() const { return current_.host; }
+  // The store's id of a string of the slice merged last (until the next merge).
+  [[nodiscard]] std::uint32_t merged_id(StringPool::Id local) const { return global_of_[local]; }
   bool has_type(udm::FieldId field, udm::ValueType type) const {
     return field < traits_.type.size() && traits_.type[field] == type;
   }
@@ -467,7 +469,8 @@ class StoreBatch final : public udm::EventBuilder {
   void merge_into(EventStore::Data& data, std::uint32_t unit, PageVector<Correction>* corrections) {
     // The strings go into the store's pool under its shards' own locks (the unit pool's stored hashes are
     // reused, so no string is hashed twice).
-    const std::vector<std::uint32_t> global_of = data.pool.intern_all_plain(pool_);
+    global_of_ = data.pool.intern_all_plain(pool_);
+    const std::vector<std::uint32_t>& global_of = global_of_;
     std::vector<std::uint32_t> global_of_composite(pool_.composite_count());
     for (std::uint32_t c = 0; c < global_of_composite.size(); ++c) {
       auto lines = pool_.composite_lines(c | StringPool::kCompositeBit);
@@ -560,6 +563,7 @@ class StoreBatch final : public udm::EventBuilder {
   std::vector<std::uint8_t> key_listed_;  // per unit pool id: in slice_keys_
   std::vector<std::uint32_t> slice_keys_;
   std::vector<std::uint32_t> sort_keys_;  // one event's, while it is written
+  std::vector<std::uint32_t> global_of_;  // the last merge's store id per slice string id
   std::vector<std::int64_t> big_ints_;
   PageVector<Pending> events_;
   Pending current_;
@@ -759,7 +763,10 @@ class UnitSink final : public RecordSink {
   // The slice's string ids start over after a merge.
   void merge_slice() {
     batch_.merge_into(data_, unit_, &corrections_);
-    for (const StringPool::Id host : hosts_seen_) spelling_of_host_[host] = kNoSpelling;
+    for (const StringPool::Id host : hosts_seen_) {
+      corrector_.set_spelling_key(spelling_of_host_[host], batch_.merged_id(host));
+      spelling_of_host_[host] = kNoSpelling;
+    }
     hosts_seen_.clear();
   }
 };

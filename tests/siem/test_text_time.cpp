@@ -179,6 +179,30 @@ TEST_CASE("a corrector fed in parts keeps the first samples per host and per uni
       }
     }
   }
+  // Parts whose spellings carry keys (as the store's string ids do): the joined corrector finds hosts by key,
+  // with the same offsets.
+  std::map<std::string, std::uint32_t> keys;
+  for (const auto& sample : samples) keys.emplace(sample.host, static_cast<std::uint32_t>(keys.size() * 16 + 3));
+  ClockCorrector keyed;
+  for (std::size_t first = 0; first < samples.size(); first += 211) {
+    ClockCorrector piece;
+    for (std::size_t i = first; i < std::min(samples.size(), first + 211); ++i) {
+      NormaliseOutcome sysmon;
+      sysmon.utc_time_us = 1000 * s + samples[i].delta;
+      sysmon.at_timestamp_us = 1000 * s;
+      sysmon.time_created_us = 1000 * s - hour;
+      const std::uint32_t spelling = piece.spelling(samples[i].host);
+      piece.set_spelling_key(spelling, keys.at(samples[i].host));
+      piece.observe(spelling, sysmon);
+    }
+    keyed.append(piece);
+  }
+  for (const char* host : {"host-a", "HOST-A.acme.local", "HOST-B", "host-c.acme.local", "nowhere"}) {
+    CAPTURE(host);
+    for (const TimeSource source : {TimeSource::at_timestamp, TimeSource::time_created}) {
+      CHECK(keyed.offset_us(host, source) == whole.offset_us(host, source));
+    }
+  }
   // Asked for an offset every 97 samples (each question settles what was recorded so far), and told the
   // hosts by the numbers spelling() gave before the first question: the same offsets.
   ClockCorrector asked;
