@@ -25,20 +25,6 @@ int ClockCorrector::source_slot(TimeSource source) {
   }
 }
 
-void ClockCorrector::add_sample(std::vector<std::int64_t>& host_samples, int slot, std::int64_t delta) {
-  bool added = false;
-  if (host_samples.size() < kMaxSamples) {
-    host_samples.push_back(delta);
-    added = true;
-  }
-  auto& unit_samples = unit_[static_cast<std::size_t>(slot)];
-  if (unit_samples.size() < kMaxSamples) {
-    unit_samples.push_back(delta);
-    added = true;
-  }
-  if (added) ++generation_;
-}
-
 std::uint32_t ClockCorrector::host_of_short_name(const std::string& short_name) {
   const std::uint64_t hash = TextIndex::hash_of(short_name);
   if (const auto found = by_short_name_.find(short_name, hash)) return *found;
@@ -119,15 +105,59 @@ void ClockCorrector::settle_records_of(const ClockCorrector& source) {
       const std::uint32_t key = source.spelling_keys_[sample.spelling];
       host = key == kNoKey ? host_of_spelling(spellings[sample.spelling]) : host_of_key(key, spellings[sample.spelling]);
     }
-    add_sample(hosts_[host].samples[sample.slot], static_cast<int>(sample.slot), sample.delta);
+    placed_.push_back(Placed{host, sample.slot, sample.delta});
   }
+  if (placed_.size() >= kMaxPlaced) add_placed();
   // The spellings and their counts stay: spelling numbers handed out remain valid, and a count still says
   // how many samples the spelling offered (the lists they went to are at least that full).
   if (&source == this) recorded_.clear();
 }
 
+void ClockCorrector::add_placed() {
+  if (placed_.empty()) return;
+  // The unit's lists take the first samples in order.
+  for (const Placed& sample : placed_) {
+    auto& unit_samples = unit_[sample.slot];
+    if (unit_samples.size() < kMaxSamples) unit_samples.push_back(sample.delta);
+  }
+  // Each host's samples together, in their order (a counting sort), then its lists extended once each.
+  std::vector<std::uint32_t> first(hosts_.size() + 1, 0);
+  for (const Placed& sample : placed_) ++first[sample.host + 1];
+  for (std::size_t host = 0; host < hosts_.size(); ++host) first[host + 1] += first[host];
+  std::vector<Placed> grouped(placed_.size());
+  {
+    std::vector<std::uint32_t> next(first.begin(), first.end() - 1);
+    for (const Placed& sample : placed_) grouped[next[sample.host]++] = sample;
+  }
+  for (std::size_t host = 0; host < hosts_.size(); ++host) {
+    if (first[host] == first[host + 1]) continue;
+    SourceSamples& lists = hosts_[host].samples;
+    std::array<std::size_t, 3> incoming{};
+    for (std::uint32_t i = first[host]; i < first[host + 1]; ++i) ++incoming[grouped[i].slot];
+    for (std::size_t slot = 0; slot < lists.size(); ++slot) {
+      if (incoming[slot] > 0) lists[slot].reserve(std::min(kMaxSamples, lists[slot].size() + incoming[slot]));
+    }
+    for (std::uint32_t i = first[host]; i < first[host + 1]; ++i) {
+      auto& list = lists[grouped[i].slot];
+      if (list.size() < kMaxSamples) list.push_back(grouped[i].delta);
+    }
+  }
+  placed_.clear();
+  ++generation_;
+}
+
 void ClockCorrector::append(const ClockCorrector& later) {
   settle();
+  // The usual case, a part that only recorded: its samples join the placed ones. Anything `later` has in
+  // lists must come after what this corrector holds, so those are added first.
+  const bool later_has_lists = !later.hosts_.empty() || !later.placed_.empty() ||
+                               std::any_of(later.unit_.begin(), later.unit_.end(), [](const auto& list) { return !list.empty(); });
+  if (!later_has_lists) {
+    settle_records_of(later);
+    ++generation_;
+    return;
+  }
+  add_placed();
   auto extend = [](std::vector<std::int64_t>& mine, const std::vector<std::int64_t>& theirs) {
     const std::size_t room = kMaxSamples - std::min(kMaxSamples, mine.size());
     mine.insert(mine.end(), theirs.begin(), theirs.begin() + static_cast<std::ptrdiff_t>(std::min(room, theirs.size())));
@@ -136,12 +166,15 @@ void ClockCorrector::append(const ClockCorrector& later) {
   // the result does not depend on how the parts were cut.
   std::vector<std::string_view> names(later.hosts_.size());
   later.by_short_name_.for_each([&](std::string_view name, std::uint32_t index) { names[index] = name; });
+  std::vector<std::uint32_t> mine_of(later.hosts_.size());
   for (std::size_t index = 0; index < later.hosts_.size(); ++index) {
-    auto& mine = hosts_[host_of_short_name(std::string(names[index]))].samples;
+    mine_of[index] = host_of_short_name(std::string(names[index]));
+    auto& mine = hosts_[mine_of[index]].samples;
     const auto& theirs = later.hosts_[index].samples;
     for (std::size_t slot = 0; slot < theirs.size(); ++slot) extend(mine[slot], theirs[slot]);
   }
   for (std::size_t slot = 0; slot < unit_.size(); ++slot) extend(unit_[slot], later.unit_[slot]);
+  for (const Placed& sample : later.placed_) placed_.push_back(Placed{mine_of[sample.host], sample.slot, sample.delta});
   settle_records_of(later);
   ++generation_;
 }
@@ -155,6 +188,7 @@ std::int64_t ClockCorrector::offset_us(std::string_view hostname, TimeSource sou
   const int slot = source_slot(source);
   if (slot < 0) return 0;
   settle();
+  add_placed();
   const auto s = static_cast<std::size_t>(slot);
   std::optional<std::uint32_t> index = by_spelling_.find(hostname);
   if (!index) index = by_short_name_.find(short_hostname(hostname));

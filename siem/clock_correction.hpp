@@ -95,6 +95,17 @@ class ClockCorrector {
   std::size_t keyed_ = 0;
   std::uint32_t host_of_key(std::uint32_t key, std::string_view hostname);
   SourceSamples unit_;  // all hosts of the unit
+  // Samples given their host but not yet added to the lists, in order. Adding them one at a time touched a
+  // different host's list for nearly every sample (a part meets thousands of hosts a few times each); added
+  // in a batch, grouped by host, each list grows once.
+  struct Placed {
+    std::uint32_t host = 0;
+    std::uint32_t slot = 0;
+    std::int64_t delta = 0;
+  };
+  static constexpr std::size_t kMaxPlaced = std::size_t{1} << 20;
+  std::vector<Placed> placed_;
+  void add_placed();
   std::array<CachedOffset, 3> unit_cached_{};
   std::uint64_t generation_ = 1;  // advanced by every sample added
 
@@ -105,7 +116,6 @@ class ClockCorrector {
   }
   std::uint32_t host_of_spelling(std::string_view hostname);
   std::uint32_t host_of_short_name(const std::string& short_name);
-  void add_sample(std::vector<std::int64_t>& host_samples, int slot, std::int64_t delta);
   std::int64_t cached_median(const std::vector<std::int64_t>& samples, CachedOffset& cached);
 };
 

@@ -179,6 +179,36 @@ TEST_CASE("a corrector fed in parts keeps the first samples per host and per uni
       }
     }
   }
+  // Parts that hold samples in lists already (asked for an offset before being appended) or that were joined
+  // from parts themselves: the same offsets.
+  for (const std::size_t part : {std::size_t{3}, std::size_t{250}, std::size_t{1100}}) {
+    CAPTURE(part);
+    ClockCorrector joined;
+    for (std::size_t first = 0; first < samples.size(); first += part) {
+      const std::size_t last = std::min(samples.size(), first + part);
+      ClockCorrector piece;
+      if ((first / part) % 3 == 0) {
+        observe_range(piece, first, last);
+        (void)piece.offset_us("host-b", TimeSource::at_timestamp);
+      } else if ((first / part) % 3 == 1) {
+        ClockCorrector front;
+        ClockCorrector back;
+        observe_range(front, first, (first + last) / 2);
+        observe_range(back, (first + last) / 2, last);
+        piece.append(front);
+        piece.append(back);
+      } else {
+        observe_range(piece, first, last);
+      }
+      joined.append(piece);
+    }
+    for (const char* host : {"host-a", "HOST-A.acme.local", "HOST-B", "host-c.acme.local", "nowhere"}) {
+      CAPTURE(host);
+      for (const TimeSource source : {TimeSource::at_timestamp, TimeSource::time_created}) {
+        CHECK(joined.offset_us(host, source) == whole.offset_us(host, source));
+      }
+    }
+  }
   // Parts whose spellings carry keys (as the store's string ids do): the joined corrector finds hosts by key,
   // with the same offsets.
   std::map<std::string, std::uint32_t> keys;
