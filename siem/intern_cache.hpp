@@ -44,7 +44,7 @@ class InternCache {
   }
 
  private:
-  static constexpr unsigned kSlotBits = 10;
+  static constexpr unsigned kSlotBits = 12;  // 4096 entries, 128 KB: a slice meets some 16 k distinct strings
   struct Words {
     std::uint64_t head = 0;
     std::uint64_t tail = 0;
