@@ -142,7 +142,7 @@ void ClockCorrector::add_placed() {
       if (list.size() < kMaxSamples) list.push_back(grouped[i].delta);
     }
   }
-  placed_.clear();
+  std::vector<Placed>().swap(placed_);  // `clear()` would keep up to kMaxPlaced entries' memory
   ++generation_;
 }
 

@@ -103,7 +103,7 @@ class ClockCorrector {
     std::uint32_t slot = 0;
     std::int64_t delta = 0;
   };
-  static constexpr std::size_t kMaxPlaced = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxPlaced = std::size_t{1} << 18;
   std::vector<Placed> placed_;
   void add_placed();
   std::array<CachedOffset, 3> unit_cached_{};

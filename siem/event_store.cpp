@@ -934,6 +934,8 @@ IngestReport EventStore::load(const std::vector<std::filesystem::path>& paths, c
       report.merge(unit_report);
     }
   }
+  // The clock samples are no longer needed: freed before finish() builds the indexes, at the load's peak.
+  std::vector<FileClock>().swap(file_clocks);
   finish();
   if (d.dropped_keys > 0) {
     report.add_error(fmt::format("store: more than {} distinct labels/additional.fields keys; {} values kept "
@@ -1081,7 +1083,7 @@ void EventStore::finish() {
   };
   std::atomic<std::size_t> next_slot{0};
   std::atomic<std::size_t> end_slot{0};
-  // One radix scratch buffer per thread, for all the lists it builds.
+  // One radix scratch buffer per thread, for all the lists it builds in a round.
   std::array<StringPostings::Scratch, 2> scratches;
   auto build_string_lists = [&](StringPostings::Scratch& scratch) {
     for (std::size_t slot = next_slot++; slot < end_slot; slot = next_slot++) {
@@ -1141,6 +1143,8 @@ void EventStore::finish() {
     scan_first_round(0, event_count, d.by_enum, pairs);
   }
   build_round(0, kFirstRoundSlots);
+  // The second round's pairs are collected next: the first round's scratch buffers would add to that peak.
+  scratches = {};
   reserve_pairs(kFirstRoundSlots, pairs.size());
   if (parallel) {
     const std::uint32_t middle = event_count / 2;
