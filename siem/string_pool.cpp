@@ -7,6 +7,8 @@
 #include <new>
 #include <functional>
 
+#include "siem/text_hash.hpp"
+
 namespace lh::siem {
 
 void* map_pages(std::size_t bytes) {
@@ -63,50 +65,9 @@ StringPool::Span StringPool::copy_into_arena(std::string_view text) {
   return span;
 }
 
-namespace {
-
-std::uint64_t load_word(const char* at) {
-  std::uint64_t word = 0;
-  std::memcpy(&word, at, sizeof word);
-  return word;
-}
-
-std::uint64_t mix_word(std::uint64_t hash, std::uint64_t word) {
-  constexpr std::uint64_t kOdd1 = 0x9E3779B97F4A7C15ull;
-  constexpr std::uint64_t kOdd2 = 0xC2B2AE3D27D4EB4Full;
-  hash ^= word * kOdd2;
-  return ((hash << 31) | (hash >> 33)) * kOdd1;
-}
-
-}  // namespace
-
-// Eight bytes at a time, inline: loading interns millions of strings, most under 40 bytes, and the library's
-// string hash (a call per string, a byte-wise tail) was a few percent of it. The final mix spreads every
-// input bit over the result, whose top bits pick a shard and low bits a slot.
 std::uint32_t StringPool::hash_of(std::string_view text) {
-  const char* at = text.data();
-  const std::size_t size = text.size();
-  std::uint64_t hash = (size + 1) * 0xD6E8FEB86659FD93ull;
-  if (size >= 8) {
-    const char* const last = at + size - 8;
-    for (; at < last; at += 8) hash = mix_word(hash, load_word(at));
-    hash = mix_word(hash, load_word(last));  // the last eight bytes, overlapping the previous word
-  } else if (size >= 4) {
-    std::uint32_t head = 0;
-    std::uint32_t tail = 0;
-    std::memcpy(&head, at, 4);
-    std::memcpy(&tail, at + size - 4, 4);
-    hash = mix_word(hash, head | (std::uint64_t{tail} << 32));
-  } else if (size > 0) {
-    const auto byte = [at](std::size_t index) { return std::uint64_t{static_cast<unsigned char>(at[index])}; };
-    hash = mix_word(hash, byte(0) | (byte(size / 2) << 8) | (byte(size - 1) << 16));
-  }
-  hash ^= hash >> 33;
-  hash *= 0xFF51AFD7ED558CCDull;
-  hash ^= hash >> 33;
-  hash *= 0xC4CEB9FE1A85EC53ull;
-  hash ^= hash >> 33;
-  return static_cast<std::uint32_t>(hash ^ (hash >> 32));
+  const std::uint64_t full = hash_text(text);
+  return static_cast<std::uint32_t>(full ^ (full >> 32));
 }
 
 std::size_t StringPool::slot_for(std::string_view text, std::uint32_t hash) const {

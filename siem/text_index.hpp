@@ -10,11 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "siem/text_hash.hpp"
+
 namespace lh::siem {
 
 class TextIndex {
  public:
-  [[nodiscard]] static std::uint64_t hash_of(std::string_view text) { return std::hash<std::string_view>{}(text); }
+  [[nodiscard]] static std::uint64_t hash_of(std::string_view text) { return hash_text(text); }
 
   [[nodiscard]] std::optional<std::uint32_t> find(std::string_view key) const { return find(key, hash_of(key)); }
   [[nodiscard]] std::optional<std::uint32_t> find(std::string_view key, std::uint64_t hash) const {
