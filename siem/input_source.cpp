@@ -234,8 +234,9 @@ namespace {
 using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
 // Parts stream through a smaller buffer than whole units: several are read at once (it still grows for a
-// longer line).
-constexpr std::size_t kPartChunkBytes = 1u << 20;
+// longer line). 256 KB leaves what was just read in the core's cache when it is parsed (1 MB did not: loading
+// took about 1% longer).
+constexpr std::size_t kPartChunkBytes = 256u << 10;
 
 FilePtr open_file(const std::filesystem::path& path) { return FilePtr(std::fopen(path.c_str(), "rb"), &std::fclose); }
 
