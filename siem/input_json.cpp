@@ -98,39 +98,17 @@ bool is_native_udm(simdjson::dom::object object) {
   return false;
 }
 
-// Bytes a JSON string scan stops at: '"', '\\', and (as signed bytes below 0x20) control characters, which
-// JSON forbids unescaped, and non-ASCII bytes, whose UTF-8 needs checking.
-// Returns the first such byte at or after `from`, or a position at or past `end` when there is none before
-// `end`. Reads whole blocks of 16 bytes, so up to 15 bytes past `end` (the caller's padding).
-inline const char* find_string_special(const char* from, const char* end) {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i space = _mm_set1_epi8(0x20);
-  while (true) {
-    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from));
-    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)),
-                                         _mm_cmplt_epi8(block, space));
-    const auto hits = static_cast<unsigned>(_mm_movemask_epi8(special));
-    if (hits != 0) return from + __builtin_ctz(hits);
-    from += 16;
-    if (from >= end) return from;
-  }
-#else
-  while (from < end && *from != '"' && *from != '\\' && static_cast<signed char>(*from) >= 0x20) ++from;
-  return from;
-#endif
-}
-
 // The body of a JSON string starting at `from` (after its opening quote): where its closing quote is, whether
 // it holds escapes and non-ASCII bytes. nullptr when it is not closed before `end` or holds a control
 // character (left to the DOM parser to report).
 inline const char* find_string_end(const char* from, const char* end, bool& escaped, bool& non_ascii) {
   const char* at = from;
+  // The scan stops at '"', '\\', and (as signed bytes below 0x20) control characters, which JSON forbids
+  // unescaped, and non-ASCII bytes, whose UTF-8 needs checking.
 #if defined(__SSE2__)
-  // find_string_special's scan, keeping whether a quote stopped it: most strings end at the first byte that
-  // stops the scan, and deciding that by reading the byte back made each wait for a load that depended on
-  // the scan's result.
+  // Whole blocks of 16 bytes, so up to 15 bytes past `end` are read (the caller's padding). Whether a quote
+  // stopped the scan comes from the scan's own mask: most strings end at the first byte that stops it, and
+  // reading that byte back made each wait for a load that depended on the scan's result.
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i space = _mm_set1_epi8(0x20);
@@ -161,7 +139,7 @@ inline const char* find_string_end(const char* from, const char* end, bool& esca
   }
 #else
   while (true) {
-    at = find_string_special(at, end);
+    while (at < end && *at != '"' && *at != '\\' && static_cast<signed char>(*at) >= 0x20) ++at;
     if (at >= end) return nullptr;
     const auto c = static_cast<unsigned char>(*at);
     if (c == '"') return at;
