@@ -35,28 +35,7 @@ std::uint32_t ClockCorrector::host_of_short_name(const std::string& short_name) 
 }
 
 std::uint32_t ClockCorrector::host_of_key(std::uint32_t key, std::string_view hostname) {
-  auto key_slot = [this](std::uint32_t k) {
-    return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ull) >> 32) & (by_key_.size() - 1);
-  };
-  if ((keyed_ + 1) * 2 > by_key_.size()) {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> old(by_key_.empty() ? 1024 : by_key_.size() * 2, {kNoKey, 0});
-    old.swap(by_key_);
-    for (const auto& entry : old) {
-      if (entry.first == kNoKey) continue;
-      std::size_t slot = key_slot(entry.first);
-      while (by_key_[slot].first != kNoKey) slot = (slot + 1) & (by_key_.size() - 1);
-      by_key_[slot] = entry;
-    }
-  }
-  std::size_t slot = key_slot(key);
-  while (by_key_[slot].first != kNoKey) {
-    if (by_key_[slot].first == key) return by_key_[slot].second;
-    slot = (slot + 1) & (by_key_.size() - 1);
-  }
-  const std::uint32_t host = host_of_spelling(hostname);
-  by_key_[slot] = {key, host};
-  ++keyed_;
-  return host;
+  return by_key_.get(key, [&] { return host_of_spelling(hostname); });
 }
 
 std::uint32_t ClockCorrector::host_of_spelling(std::string_view hostname) {

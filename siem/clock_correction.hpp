@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "siem/integer_map.hpp"
 #include "siem/normalise.hpp"
 #include "siem/text_index.hpp"
 
@@ -88,11 +89,9 @@ class ClockCorrector {
   std::vector<Host> hosts_;
   TextIndex by_short_name_;
   TextIndex by_spelling_;
-  // Host by spelling key (see set_spelling_key), open addressing over (key, host) with kNoKey as empty: a
-  // split file's parts bring thousands of spellings each, and finding each by its text again was most of
-  // appending them.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> by_key_;
-  std::size_t keyed_ = 0;
+  // Host by spelling key (see set_spelling_key): a split file's parts bring thousands of spellings each,
+  // and finding each by its text again was most of appending them.
+  IntegerMap<std::uint32_t> by_key_;
   std::uint32_t host_of_key(std::uint32_t key, std::string_view hostname);
   SourceSamples unit_;  // all hosts of the unit
   // Samples given their host but not yet added to the lists, in order. Adding them one at a time touched a

@@ -11,6 +11,7 @@
 
 #include "siem/clock_correction.hpp"
 #include "siem/input_source.hpp"
+#include "siem/integer_map.hpp"
 #include "siem/intern_cache.hpp"
 #include "siem/normalise.hpp"
 #include "siem/shared_string_pool.hpp"
@@ -582,51 +583,9 @@ struct PartErrors {
   std::size_t max = IngestReport::kDefaultMaxErrors;
 };
 
-// Clock offsets already worked out for a unit, by (store id of the host name) << 8 | time source. A unit's
-// hundreds of thousands of shipper-timed events name a few thousand such keys: an open-addressing table of
-// them stays in the cache, where a node per key did not.
-class OffsetCache {
- public:
-  // The offset cached for `key`, or `work_out()`'s, which is then cached.
-  template <class WorkOut>
-  std::int64_t get(std::uint64_t key, WorkOut&& work_out) {
-    if ((count_ + 1) * 2 > keys_.size()) grow();
-    std::size_t slot = slot_of(key);
-    while (keys_[slot] != key) {
-      if (keys_[slot] == kEmpty) {
-        const std::int64_t offset = work_out();
-        keys_[slot] = key;
-        offsets_[slot] = offset;
-        ++count_;
-        return offset;
-      }
-      slot = (slot + 1) & (keys_.size() - 1);
-    }
-    return offsets_[slot];
-  }
-
- private:
-  static constexpr std::uint64_t kEmpty = UINT64_MAX;  // keys are at most 40 bits
-  [[nodiscard]] std::size_t slot_of(std::uint64_t key) const {
-    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & (keys_.size() - 1);
-  }
-  void grow() {
-    std::vector<std::uint64_t> old_keys(keys_.empty() ? 1024 : keys_.size() * 2, kEmpty);
-    std::vector<std::int64_t> old_offsets(old_keys.size());
-    old_keys.swap(keys_);
-    old_offsets.swap(offsets_);
-    for (std::size_t i = 0; i < old_keys.size(); ++i) {
-      if (old_keys[i] == kEmpty) continue;
-      std::size_t slot = slot_of(old_keys[i]);
-      while (keys_[slot] != kEmpty) slot = (slot + 1) & (keys_.size() - 1);
-      keys_[slot] = old_keys[i];
-      offsets_[slot] = old_offsets[i];
-    }
-  }
-  std::vector<std::uint64_t> keys_;
-  std::vector<std::int64_t> offsets_;
-  std::size_t count_ = 0;
-};
+// Clock offsets already worked out for a unit, by (store id of the host name) << 8 | time source: a unit's
+// hundreds of thousands of shipper-timed events name a few thousand such keys.
+using OffsetCache = IntegerMap<std::int64_t>;
 
 class UnitSink final : public RecordSink {
  public:
